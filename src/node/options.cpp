@@ -1,0 +1,146 @@
+#include "node/options.h"
+
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <charconv>
+
+namespace cairn {
+
+std::string HostPort::to_string() const {
+  const bool ipv6 = host.find(':') != std::string::npos;
+  return (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+bool HostPort::is_loopback() const {
+  return host == "localhost" || host == "::1" || host.starts_with("127.");
+}
+
+Result<HostPort> parse_host_port(std::string_view text) {
+  std::string_view host;
+  std::string_view port;
+  if (text.starts_with('[')) {
+    const size_t close = text.find(']');
+    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') {
+      return Error{ErrorCode::invalid_argument, "expected [IPV6]:PORT, got '" + std::string(text) + "'"};
+    }
+    host = text.substr(1, close - 1);
+    port = text.substr(close + 2);
+  } else {
+    const size_t colon = text.rfind(':');
+    if (colon == std::string_view::npos) {
+      return Error{ErrorCode::invalid_argument, "expected HOST:PORT, got '" + std::string(text) + "'"};
+    }
+    host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+    if (host.find(':') != std::string_view::npos) {
+      return Error{ErrorCode::invalid_argument, "an IPv6 address needs brackets: [ADDRESS]:PORT"};
+    }
+  }
+  if (host.empty()) return Error{ErrorCode::invalid_argument, "missing host in '" + std::string(text) + "'"};
+  unsigned value = 0;
+  const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (ec != std::errc{} || end != port.data() + port.size() || value == 0 || value > 65535) {
+    return Error{ErrorCode::invalid_argument, "port must be a number from 1 to 65535, got '" + std::string(port) + "'"};
+  }
+  return HostPort{std::string(host), static_cast<uint16_t>(value)};
+}
+
+uint16_t default_p2p_port(Network net) {
+  switch (net) {
+    case Network::mainnet: return 8644;
+    case Network::testnet: return 18644;
+    case Network::regtest: return 28644;
+  }
+  return 0;
+}
+
+uint16_t default_rpc_port(Network net) { return static_cast<uint16_t>(default_p2p_port(net) + 1); }
+
+void add_common_options(CLI::App& app, CommonOptions& options) {
+  app.add_option("--network", options.network, "Network: mainnet, testnet or regtest")
+      ->capture_default_str();
+  app.add_option("--datadir", options.datadir,
+                 "Base data directory; each network keeps its files in <datadir>/<network> "
+                 "(default: $HOME/.cairn)");
+  app.set_config("--config", "", "TOML file of options, keyed by long flag names; flags override it")
+      ->check(CLI::ExistingFile);
+}
+
+void add_node_options(CLI::App& app, NodeOptions& options) {
+  add_common_options(app, options.common);
+  app.add_option("--p2p-listen", options.p2p_listen,
+                 "Multiaddr to accept peers on (repeatable), e.g. /ip4/0.0.0.0/tcp/8644; "
+                 "default: all interfaces on the network's P2P port");
+  app.add_option("--bootstrap", options.bootstrap,
+                 "Multiaddr of a peer to connect to at start (repeatable), "
+                 "e.g. /ip4/203.0.113.5/tcp/8644/p2p/12D3KooW...");
+  app.add_option("--rpc-listen", options.rpc_listen,
+                 "HOST:PORT of the JSON-RPC, WebSocket, explorer and metrics server "
+                 "(default: 127.0.0.1 on the network's RPC port)");
+  app.add_flag("--mine", options.mine, "Mine blocks");
+  app.add_option("--validator-key", options.validator_key,
+                 "Encrypted keystore file of this node's finality voting key");
+}
+
+std::filesystem::path default_datadir() {
+  const char* home = std::getenv("HOME");
+  return std::filesystem::path(home && *home ? home : ".") / ".cairn";
+}
+
+Result<ResolvedPaths> resolve_paths(const CommonOptions& options) {
+  auto net = network_from_name(options.network);
+  if (!net) {
+    return Error{ErrorCode::invalid_argument,
+                 "--network: unknown network '" + options.network + "' (expected mainnet, testnet or regtest)"};
+  }
+  ResolvedPaths paths;
+  paths.network = *net;
+  paths.datadir = options.datadir.empty() ? default_datadir() : std::filesystem::path(options.datadir);
+  paths.network_datadir = paths.datadir / std::string(network_name(*net));
+  return paths;
+}
+
+Result<ResolvedNodeOptions> resolve_node_options(const NodeOptions& options) {
+  CAIRN_TRY(auto paths, resolve_paths(options.common));
+  ResolvedNodeOptions out;
+  out.paths = paths;
+  out.mine = options.mine;
+
+  if (options.rpc_listen.empty()) {
+    out.rpc_listen = HostPort{"127.0.0.1", default_rpc_port(paths.network)};
+  } else {
+    auto hp = parse_host_port(options.rpc_listen);
+    if (!hp) return Error{ErrorCode::invalid_argument, "--rpc-listen: " + hp.error().message};
+    out.rpc_listen = *hp;
+  }
+
+  // Full multiaddr parsing belongs to the network layer; here we catch the common mistake
+  // of passing HOST:PORT where a multiaddr is expected.
+  auto check_multiaddrs = [](const char* flag, const std::vector<std::string>& values) -> Status {
+    for (const auto& v : values) {
+      if (!v.starts_with('/')) {
+        return Error{ErrorCode::invalid_argument,
+                     std::string(flag) + ": '" + v + "' is not a multiaddr (expected e.g. /ip4/127.0.0.1/tcp/8644)"};
+      }
+    }
+    return {};
+  };
+  CAIRN_TRY_STATUS(check_multiaddrs("--p2p-listen", options.p2p_listen));
+  CAIRN_TRY_STATUS(check_multiaddrs("--bootstrap", options.bootstrap));
+  out.p2p_listen = options.p2p_listen;
+  if (out.p2p_listen.empty()) {
+    out.p2p_listen.push_back("/ip4/0.0.0.0/tcp/" + std::to_string(default_p2p_port(paths.network)));
+  }
+  out.bootstrap = options.bootstrap;
+
+  if (!options.validator_key.empty()) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(options.validator_key, ec)) {
+      return Error{ErrorCode::invalid_argument, "--validator-key: no such file '" + options.validator_key + "'"};
+    }
+    out.validator_key = options.validator_key;
+  }
+  return out;
+}
+
+}  // namespace cairn

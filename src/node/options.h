@@ -1,0 +1,84 @@
+// The command-line and config-file options every cairnd and cairn run understands
+// (DESIGN.md "What a user gets"): the network, the data dir and the service addresses.
+//
+// Options come from the command line and, with --config FILE, from a TOML file whose keys
+// are the long flag names (`network = "regtest"`, `rpc-listen = "127.0.0.1:8645"`); flags
+// win over the file. validate() turns the raw strings into checked values with messages a
+// user can act on.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "primitives/network.h"
+#include "util/result.h"
+
+namespace CLI {
+class App;
+}
+
+namespace cairn {
+
+struct HostPort {
+  std::string host;  // a name, an IPv4 address or an IPv6 address (without brackets)
+  uint16_t port = 0;
+  std::string to_string() const;
+  bool is_loopback() const;
+};
+
+// "127.0.0.1:8645", "[::1]:8645", "localhost:8645".
+Result<HostPort> parse_host_port(std::string_view text);
+
+// Default ports per network (P2P, RPC): different on each network so that nodes of several
+// networks can run side by side on one machine.
+uint16_t default_p2p_port(Network net);
+uint16_t default_rpc_port(Network net);
+
+// Raw option values as parsed.
+struct CommonOptions {
+  std::string network = "mainnet";
+  std::string datadir;  // empty: the default under $HOME
+};
+
+struct NodeOptions {
+  CommonOptions common;
+  std::vector<std::string> p2p_listen;  // multiaddrs, e.g. /ip4/0.0.0.0/tcp/8644
+  std::vector<std::string> bootstrap;   // multiaddrs with /p2p/<peer id>
+  std::string rpc_listen;
+  bool mine = false;
+  std::string validator_key;
+};
+
+// Checked values every component reads.
+struct ResolvedPaths {
+  Network network = Network::mainnet;
+  std::filesystem::path datadir;          // the base data dir
+  std::filesystem::path network_datadir;  // <datadir>/<network>: everything a node writes
+};
+
+// Registers --network, --datadir and --config on `app`.
+void add_common_options(CLI::App& app, CommonOptions& options);
+// Registers cairnd's flags (the common ones plus --p2p-listen, --bootstrap, --rpc-listen,
+// --mine, --validator-key).
+void add_node_options(CLI::App& app, NodeOptions& options);
+
+// $HOME/.cairn, or ./.cairn when HOME is unset.
+std::filesystem::path default_datadir();
+Result<ResolvedPaths> resolve_paths(const CommonOptions& options);
+
+struct ResolvedNodeOptions {
+  ResolvedPaths paths;
+  std::vector<std::string> p2p_listen;
+  std::vector<std::string> bootstrap;
+  HostPort rpc_listen;
+  bool mine = false;
+  std::optional<std::filesystem::path> validator_key;
+};
+
+// Checks every value; the error names the flag and says what is expected.
+Result<ResolvedNodeOptions> resolve_node_options(const NodeOptions& options);
+
+}  // namespace cairn

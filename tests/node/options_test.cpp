@@ -1,0 +1,92 @@
+#include "node/options.h"
+
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <fstream>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+namespace cairn {
+namespace {
+
+Result<ResolvedNodeOptions> parse(std::vector<std::string> args) {
+  CLI::App app;
+  NodeOptions options;
+  add_node_options(app, options);
+  args.insert(args.begin(), "cairnd");
+  std::vector<const char*> argv;
+  for (const auto& a : args) argv.push_back(a.c_str());
+  app.parse(static_cast<int>(argv.size()), argv.data());
+  return resolve_node_options(options);
+}
+
+TEST(HostPort, ParsesNamesIpv4AndBracketedIpv6) {
+  auto a = parse_host_port("127.0.0.1:8645");
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->host, "127.0.0.1");
+  EXPECT_EQ(a->port, 8645);
+  EXPECT_TRUE(a->is_loopback());
+  auto b = parse_host_port("[::1]:1");
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(b->host, "::1");
+  EXPECT_EQ(b->to_string(), "[::1]:1");
+  EXPECT_TRUE(b->is_loopback());
+  auto c = parse_host_port("node.example:65535");
+  ASSERT_TRUE(c.ok());
+  EXPECT_FALSE(c->is_loopback());
+}
+
+TEST(HostPort, RefusesBadInputWithReason) {
+  EXPECT_NE(parse_host_port("127.0.0.1").error().message.find("HOST:PORT"), std::string::npos);
+  EXPECT_NE(parse_host_port("::1:80").error().message.find("brackets"), std::string::npos);
+  EXPECT_NE(parse_host_port("h:0").error().message.find("1 to 65535"), std::string::npos);
+  EXPECT_NE(parse_host_port("h:65536").error().message.find("1 to 65535"), std::string::npos);
+  EXPECT_NE(parse_host_port("h:80x").error().message.find("1 to 65535"), std::string::npos);
+  EXPECT_FALSE(parse_host_port(":80").ok());
+  EXPECT_FALSE(parse_host_port("[::1]80").ok());
+}
+
+TEST(NodeOptions, DefaultsArePerNetworkAndLoopback) {
+  auto r = parse({"--network", "regtest", "--datadir", "/tmp/cairn-x"});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->paths.network, Network::regtest);
+  EXPECT_EQ(r->paths.network_datadir, std::filesystem::path("/tmp/cairn-x/regtest"));
+  EXPECT_EQ(r->rpc_listen.to_string(), "127.0.0.1:" + std::to_string(default_rpc_port(Network::regtest)));
+  ASSERT_EQ(r->p2p_listen.size(), 1u);
+  EXPECT_EQ(r->p2p_listen[0], "/ip4/0.0.0.0/tcp/" + std::to_string(default_p2p_port(Network::regtest)));
+  EXPECT_NE(default_rpc_port(Network::mainnet), default_rpc_port(Network::testnet));
+}
+
+TEST(NodeOptions, RepeatableFlagsKeepOrder) {
+  auto r = parse({"--bootstrap", "/ip4/127.0.0.1/tcp/1", "--bootstrap", "/ip4/127.0.0.1/tcp/2", "--mine"});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->bootstrap, (std::vector<std::string>{"/ip4/127.0.0.1/tcp/1", "/ip4/127.0.0.1/tcp/2"}));
+  EXPECT_TRUE(r->mine);
+}
+
+TEST(NodeOptions, ErrorsNameTheFlag) {
+  EXPECT_NE(parse({"--network", "moonnet"}).error().message.find("--network"), std::string::npos);
+  EXPECT_NE(parse({"--rpc-listen", "nope"}).error().message.find("--rpc-listen"), std::string::npos);
+  EXPECT_NE(parse({"--bootstrap", "127.0.0.1:1"}).error().message.find("not a multiaddr"), std::string::npos);
+  EXPECT_NE(parse({"--validator-key", "/nonexistent/key"}).error().message.find("--validator-key"),
+            std::string::npos);
+}
+
+TEST(NodeOptions, ConfigFileIsReadAndFlagsOverrideIt) {
+  const auto path = std::filesystem::temp_directory_path() / ("cairn-options-test-" + std::to_string(::getpid()) + ".toml");
+  {
+    std::ofstream f(path);
+    f << "network = \"testnet\"\nrpc-listen = \"127.0.0.1:9000\"\n";
+  }
+  auto from_file = parse({"--config", path.string()});
+  ASSERT_TRUE(from_file.ok());
+  EXPECT_EQ(from_file->paths.network, Network::testnet);
+  EXPECT_EQ(from_file->rpc_listen.port, 9000);
+  auto overridden = parse({"--config", path.string(), "--rpc-listen", "127.0.0.1:9001"});
+  ASSERT_TRUE(overridden.ok());
+  EXPECT_EQ(overridden->rpc_listen.port, 9001);
+  std::filesystem::remove(path);
+}
+
+}  // namespace
+}  // namespace cairn
