@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The README's second command (and what CI runs): sets up a fresh Debian 12 machine, builds
+# Cairn with GCC and runs the whole test suite, then builds the libFuzzer targets with
+# clang and runs each for a bounded number of executions, then a benchmark smoke run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+start=$(date +%s)
+bash scripts/setup.sh
+bash scripts/build.sh
+ctest --test-dir build --output-on-failure --timeout 600 -j "$(nproc)"
+bash scripts/fuzz.sh
+bash scripts/bench.sh --quick
+echo "test.sh: all stages passed in $(( $(date +%s) - start )) s"
