@@ -2,9 +2,9 @@
 // which is what every input's sighash and every vote's signing message is.
 //
 // Numbers are only meaningful as ratios on the same machine (bench/README.md).
-#include <benchmark/benchmark.h>
-
 #include <cstdint>
+
+#include <benchmark/benchmark.h>
 
 #include "crypto/ed25519.h"
 #include "crypto/hash.h"

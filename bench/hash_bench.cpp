@@ -2,11 +2,11 @@
 // (the proof-of-work inner loop) and one LtHash add (the state-commitment cost of one UTXO).
 //
 // Numbers are only meaningful as ratios on the same machine (bench/README.md).
-#include <benchmark/benchmark.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <vector>
+
+#include <benchmark/benchmark.h>
 
 #include "crypto/hash.h"
 #include "crypto/lthash.h"

@@ -1,10 +1,10 @@
 // The Merkle root of a block's txids (RFC 6962 shape: n leaf hashes + n − 1 node hashes).
 //
 // Numbers are only meaningful as ratios on the same machine (bench/README.md).
-#include <benchmark/benchmark.h>
-
 #include <cstddef>
 #include <vector>
+
+#include <benchmark/benchmark.h>
 
 #include "crypto/hash.h"
 #include "crypto/merkle.h"

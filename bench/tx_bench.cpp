@@ -3,12 +3,12 @@
 // signature hashing is linear in transaction size (BIP-341 style, not BIP-143's quadratic).
 //
 // Numbers are only meaningful as ratios on the same machine (bench/README.md).
-#include <benchmark/benchmark.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include <benchmark/benchmark.h>
 
 #include "crypto/ed25519.h"
 #include "crypto/hash.h"

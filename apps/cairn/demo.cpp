@@ -1,8 +1,9 @@
 #include "demo.h"
 
 #include <chrono>
-#include <nlohmann/json.hpp>
 #include <ostream>
+
+#include <nlohmann/json.hpp>
 
 #include "consensus/lock_eval.h"
 #include "crypto/lthash.h"
@@ -98,10 +99,12 @@ int run_demo(Network net, bool json, std::ostream& out, std::ostream& err) {
     err << "demo: " << message.error().message << "\n";
     return 1;
   }
-  pay.inputs[0].witness = KeySpend{alice.public_key(), {alice.sign(*message), static_cast<uint8_t>(SighashType::all)}};
+  pay.inputs[0].witness =
+      KeySpend{alice.public_key(), {alice.sign(*message), static_cast<uint8_t>(SighashType::all)}};
 
   DirectSignatureChecker checker;
-  const SpendContext context{.spend_height = 1, .spend_time = start_time, .coin_height = 0, .coin_time = start_time};
+  const SpendContext context{
+      .spend_height = 1, .spend_time = start_time, .coin_height = 0, .coin_time = start_time};
   const LockError verdict = verify_input(pay, 0, funding_coin.output, *digests, genesis, context, checker);
 
   // The same transaction with Bob's output raised by one unit: the signature no longer matches.
@@ -128,7 +131,8 @@ int run_demo(Network net, bool json, std::ostream& out, std::ostream& err) {
       {"network", network_name(net)},
       {"alice", {{"public_key", alice.public_key().hex()}, {"address", encode_address(net, alice_lock)}}},
       {"bob", {{"public_key", bob.public_key().hex()}, {"address", encode_address(net, bob_lock)}}},
-      {"multisig_2_of_2", {{"lock_hash", joint_lock.hash.hex()}, {"address", encode_address(net, joint_lock)}}},
+      {"multisig_2_of_2",
+       {{"lock_hash", joint_lock.hash.hex()}, {"address", encode_address(net, joint_lock)}}},
       {"genesis", genesis.hex()},
       {"transaction",
        {{"txid", txid(pay).hex()},
@@ -136,7 +140,8 @@ int run_demo(Network net, bool json, std::ostream& out, std::ostream& err) {
         {"bytes", pay_bytes.size()},
         {"sighash", message->hex()},
         {"verified", verdict == LockError::ok ? "ok" : to_string(verdict)},
-        {"tampered_copy", tampered_verdict == LockError::ok ? "accepted (BUG)" : to_string(tampered_verdict)}}},
+        {"tampered_copy",
+         tampered_verdict == LockError::ok ? "accepted (BUG)" : to_string(tampered_verdict)}}},
       {"block",
        {{"hash", block_hash(h).hex()},
         {"height", h.height},

@@ -1,8 +1,9 @@
 // cairn — the Cairn command-line tool: wallet, RPC client, contract tools, devnet launcher
 // and key tools. This build has `demo`; the wallet, RPC client and the rest arrive with
 // their issues ([F], [G], [H], [I]).
-#include <CLI/CLI.hpp>
 #include <iostream>
+
+#include <CLI/CLI.hpp>
 
 #include "demo.h"
 #include "node/options.h"
@@ -22,8 +23,9 @@ int main(int argc, char** argv) {
   app.add_flag("--json", json, "Print machine-readable JSON instead of text");
 
   auto* demo = app.add_subcommand(
-      "demo", "Create keys, build, sign and verify a transaction, and assemble a block with its roots "
-              "(runs locally, touches no node and no files)");
+      "demo",
+      "Create keys, build, sign and verify a transaction, and assemble a block with its roots "
+      "(runs locally, touches no node and no files)");
 
   CLI11_PARSE(app, argc, argv);
 

@@ -3,15 +3,17 @@
 // This build parses and checks the node's configuration and prepares its data directory.
 // The services (chain state, peer-to-peer network, JSON-RPC, explorer) arrive with issues
 // [B]–[F]; until then cairnd says so and exits with status 2 rather than pretend to run.
-#include <CLI/CLI.hpp>
 #include <filesystem>
 #include <iostream>
+
+#include <CLI/CLI.hpp>
 
 #include "node/options.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"cairnd — the Cairn node: proof-of-work blocks, proof-of-stake finality, "
-               "UTXO ledger with WebAssembly contracts"};
+  CLI::App app{
+      "cairnd — the Cairn node: proof-of-work blocks, proof-of-stake finality, "
+      "UTXO ledger with WebAssembly contracts"};
   app.set_version_flag("--version", "cairnd 0.1.0");
   cairn::NodeOptions options;
   cairn::add_node_options(app, options);
@@ -26,7 +28,8 @@ int main(int argc, char** argv) {
   std::error_code ec;
   std::filesystem::create_directories(paths.network_datadir, ec);
   if (ec) {
-    std::cerr << "cairnd: cannot create data directory " << paths.network_datadir << ": " << ec.message() << "\n";
+    std::cerr << "cairnd: cannot create data directory " << paths.network_datadir << ": " << ec.message()
+              << "\n";
     return 1;
   }
 

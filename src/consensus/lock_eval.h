@@ -29,16 +29,16 @@ enum class LockError : uint8_t {
   key_hash_mismatch,      // the revealed key does not hash to the output's key hash
   lock_hash_mismatch,     // the revealed lock does not hash to the output's lock hash
   bad_lock_version,
-  invalid_lock,           // malformed tree (counts, thresholds, time ranges)
-  keyless_path,           // some path of the lock needs no signature
-  shape_mismatch,         // the satisfaction does not mirror the lock
-  missing_signature,      // a required signature is absent
-  bad_sighash_type,       // a signature's type byte is not defined
-  bad_signature,          // a signature does not verify
+  invalid_lock,       // malformed tree (counts, thresholds, time ranges)
+  keyless_path,       // some path of the lock needs no signature
+  shape_mismatch,     // the satisfaction does not mirror the lock
+  missing_signature,  // a required signature is absent
+  bad_sighash_type,   // a signature's type byte is not defined
+  bad_signature,      // a signature does not verify
   hash_preimage_mismatch,
-  lock_time_unmet,        // `after`: the transaction's lock_time is too low or of the other kind
-  relative_time_unmet,    // `older`: the coin is not old enough
-  too_many_steps,         // evaluation exceeded kMaxLockEvalSteps
+  lock_time_unmet,      // `after`: the transaction's lock_time is too low or of the other kind
+  relative_time_unmet,  // `older`: the coin is not old enough
+  too_many_steps,       // evaluation exceeded kMaxLockEvalSteps
 };
 
 const char* to_string(LockError e);
@@ -46,10 +46,10 @@ const char* to_string(LockError e);
 // Where the spend happens: what relative time-locks are checked against. (`after` reads
 // the transaction's own lock_time, which every signature commits to.)
 struct SpendContext {
-  uint64_t spend_height = 0;     // height of the block that includes the spend
-  uint64_t spend_time = 0;       // its median time past
-  uint64_t coin_height = 0;      // height of the block that created the spent coin
-  uint64_t coin_time = 0;        // that block's median time past
+  uint64_t spend_height = 0;  // height of the block that includes the spend
+  uint64_t spend_time = 0;    // its median time past
+  uint64_t coin_height = 0;   // height of the block that created the spent coin
+  uint64_t coin_time = 0;     // that block's median time past
 };
 
 // Verifies one Ed25519 signature over a 32-byte message. The chain's implementation adds

@@ -24,12 +24,12 @@ using Hash256 = FixedBytes<32>;
 
 // DO NOT CHANGE THESE VALUES OR STRINGS: they are consensus.
 enum class HashContext : uint8_t {
-  header,          // block header -> block hash and proof of work
-  txid,            // transaction without witnesses
-  wtxid,           // transaction with witnesses
-  merkle_leaf,     // RFC 6962 leaf
-  merkle_node,     // RFC 6962 interior node (and the empty tree)
-  sighash,         // the signature message of one input
+  header,       // block header -> block hash and proof of work
+  txid,         // transaction without witnesses
+  wtxid,        // transaction with witnesses
+  merkle_leaf,  // RFC 6962 leaf
+  merkle_node,  // RFC 6962 interior node (and the empty tree)
+  sighash,      // the signature message of one input
   sighash_prevouts,
   sighash_values,
   sighash_locks,

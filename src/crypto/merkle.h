@@ -25,9 +25,9 @@ inline constexpr uint64_t kMaxMerkleProofDepth = 32;
 Hash256 merkle_root(std::span<const Hash256> items);
 
 struct MerkleProof {
-  uint64_t index = 0;           // position of the item
-  uint64_t size = 0;            // number of items in the tree
-  std::vector<Hash256> path;    // sibling hashes from the leaf up
+  uint64_t index = 0;         // position of the item
+  uint64_t size = 0;          // number of items in the tree
+  std::vector<Hash256> path;  // sibling hashes from the leaf up
   bool operator==(const MerkleProof&) const = default;
 };
 

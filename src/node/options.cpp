@@ -1,8 +1,9 @@
 #include "node/options.h"
 
-#include <CLI/CLI.hpp>
-#include <cstdlib>
 #include <charconv>
+#include <cstdlib>
+
+#include <CLI/CLI.hpp>
 
 namespace cairn {
 
@@ -40,16 +41,20 @@ Result<HostPort> parse_host_port(std::string_view text) {
   unsigned value = 0;
   const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
   if (ec != std::errc{} || end != port.data() + port.size() || value == 0 || value > 65535) {
-    return Error{ErrorCode::invalid_argument, "port must be a number from 1 to 65535, got '" + std::string(port) + "'"};
+    return Error{ErrorCode::invalid_argument,
+                 "port must be a number from 1 to 65535, got '" + std::string(port) + "'"};
   }
   return HostPort{std::string(host), static_cast<uint16_t>(value)};
 }
 
 uint16_t default_p2p_port(Network net) {
   switch (net) {
-    case Network::mainnet: return 8644;
-    case Network::testnet: return 18644;
-    case Network::regtest: return 28644;
+    case Network::mainnet:
+      return 8644;
+    case Network::testnet:
+      return 18644;
+    case Network::regtest:
+      return 28644;
   }
   return 0;
 }
@@ -57,8 +62,7 @@ uint16_t default_p2p_port(Network net) {
 uint16_t default_rpc_port(Network net) { return static_cast<uint16_t>(default_p2p_port(net) + 1); }
 
 void add_common_options(CLI::App& app, CommonOptions& options) {
-  app.add_option("--network", options.network, "Network: mainnet, testnet or regtest")
-      ->capture_default_str();
+  app.add_option("--network", options.network, "Network: mainnet, testnet or regtest")->capture_default_str();
   app.add_option("--datadir", options.datadir,
                  "Base data directory; each network keeps its files in <datadir>/<network> "
                  "(default: $HOME/.cairn)");
@@ -90,8 +94,8 @@ std::filesystem::path default_datadir() {
 Result<ResolvedPaths> resolve_paths(const CommonOptions& options) {
   auto net = network_from_name(options.network);
   if (!net) {
-    return Error{ErrorCode::invalid_argument,
-                 "--network: unknown network '" + options.network + "' (expected mainnet, testnet or regtest)"};
+    return Error{ErrorCode::invalid_argument, "--network: unknown network '" + options.network +
+                                                  "' (expected mainnet, testnet or regtest)"};
   }
   ResolvedPaths paths;
   paths.network = *net;
@@ -119,8 +123,9 @@ Result<ResolvedNodeOptions> resolve_node_options(const NodeOptions& options) {
   auto check_multiaddrs = [](const char* flag, const std::vector<std::string>& values) -> Status {
     for (const auto& v : values) {
       if (!v.starts_with('/')) {
-        return Error{ErrorCode::invalid_argument,
-                     std::string(flag) + ": '" + v + "' is not a multiaddr (expected e.g. /ip4/127.0.0.1/tcp/8644)"};
+        return Error{
+            ErrorCode::invalid_argument,
+            std::string(flag) + ": '" + v + "' is not a multiaddr (expected e.g. /ip4/127.0.0.1/tcp/8644)"};
       }
     }
     return {};
@@ -136,7 +141,8 @@ Result<ResolvedNodeOptions> resolve_node_options(const NodeOptions& options) {
   if (!options.validator_key.empty()) {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(options.validator_key, ec)) {
-      return Error{ErrorCode::invalid_argument, "--validator-key: no such file '" + options.validator_key + "'"};
+      return Error{ErrorCode::invalid_argument,
+                   "--validator-key: no such file '" + options.validator_key + "'"};
     }
     out.validator_key = options.validator_key;
   }

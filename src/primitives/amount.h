@@ -7,8 +7,8 @@
 
 #include <cstdint>
 #include <optional>
-#include <string>
 #include <span>
+#include <string>
 
 #include "util/result.h"
 

@@ -25,10 +25,10 @@ struct BlockHeader {
   uint32_t version = kHeaderVersion;
   uint64_t height = 0;
   BlockHash prev;
-  Hash256 tx_root;       // Merkle root over txids
-  Hash256 witness_root;  // Merkle root over wtxids
-  Hash256 state_root;    // LtHash root of the state after this block
-  Hash256 vote_root;     // Merkle root over vote ids
+  Hash256 tx_root;         // Merkle root over txids
+  Hash256 witness_root;    // Merkle root over wtxids
+  Hash256 state_root;      // LtHash root of the state after this block
+  Hash256 vote_root;       // Merkle root over vote ids
   uint64_t timestamp = 0;  // Unix seconds
   uint32_t target = 0;     // compact form of the proof-of-work target
   uint64_t nonce = 0;

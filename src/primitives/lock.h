@@ -24,12 +24,12 @@ namespace cairn {
 inline constexpr uint8_t kLockVersion = 1;
 // Decoding enforces every limit below. A satisfaction mirrors its lock, so the depth, node,
 // key and children limits bound satisfactions too (an ANY's branch is below kMaxLockChildren).
-inline constexpr size_t kMaxLockBytes = 2'048;      // encoded Lock
-inline constexpr size_t kMaxLockDepth = 8;          // ALL/ANY nodes on one root-to-leaf path
-inline constexpr size_t kMaxLockNodes = 64;         // nodes in one lock
-inline constexpr size_t kMaxMultisigKeys = 20;      // N of M-of-N
-inline constexpr size_t kMaxPreimageBytes = 64;     // hash-lock preimage
-inline constexpr size_t kMaxLockChildren = 16;      // children of one ALL/ANY
+inline constexpr size_t kMaxLockBytes = 2'048;   // encoded Lock
+inline constexpr size_t kMaxLockDepth = 8;       // ALL/ANY nodes on one root-to-leaf path
+inline constexpr size_t kMaxLockNodes = 64;      // nodes in one lock
+inline constexpr size_t kMaxMultisigKeys = 20;   // N of M-of-N
+inline constexpr size_t kMaxPreimageBytes = 64;  // hash-lock preimage
+inline constexpr size_t kMaxLockChildren = 16;   // children of one ALL/ANY
 
 // DO NOT CHANGE THESE VALUES: consensus.
 enum class OutputLockKind : uint8_t {
@@ -56,13 +56,13 @@ struct TypedSignature {
 
 // DO NOT CHANGE THESE VALUES: consensus.
 enum class LockTag : uint8_t {
-  key = 1,     // one public key must sign
-  multi = 2,   // `threshold` of `keys` must sign
-  hash = 3,    // plain BLAKE3(preimage) == digest (interoperable with other chains' tools)
-  after = 4,   // absolute: the transaction's lock_time is at least `time` (same kind)
-  older = 5,   // relative: the spent coin is at least `time` old
-  all = 6,     // every child
-  any = 7,     // one child, chosen by the spender
+  key = 1,    // one public key must sign
+  multi = 2,  // `threshold` of `keys` must sign
+  hash = 3,   // plain BLAKE3(preimage) == digest (interoperable with other chains' tools)
+  after = 4,  // absolute: the transaction's lock_time is at least `time` (same kind)
+  older = 5,  // relative: the spent coin is at least `time` old
+  all = 6,    // every child
+  any = 7,    // one child, chosen by the spender
 };
 
 // DO NOT CHANGE THESE VALUES: consensus.
@@ -77,11 +77,11 @@ struct LockTime {
 // One node of a lock tree; which fields matter depends on `tag`.
 struct LockNode {
   LockTag tag = LockTag::key;
-  uint32_t threshold = 0;             // multi
-  std::vector<PublicKey> keys;        // key (exactly one), multi (1..kMaxMultisigKeys)
-  Hash256 digest;                     // hash
-  LockTime time;                      // after, older
-  std::vector<LockNode> children;     // all, any (1..kMaxLockChildren)
+  uint32_t threshold = 0;          // multi
+  std::vector<PublicKey> keys;     // key (exactly one), multi (1..kMaxMultisigKeys)
+  Hash256 digest;                  // hash
+  LockTime time;                   // after, older
+  std::vector<LockNode> children;  // all, any (1..kMaxLockChildren)
   bool operator==(const LockNode&) const = default;
 };
 

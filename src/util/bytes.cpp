@@ -29,7 +29,8 @@ Result<Bytes> from_hex(std::string_view hex) {
     const int hi = hex_value(hex[2 * i]);
     const int lo = hex_value(hex[2 * i + 1]);
     if (hi < 0 || lo < 0) {
-      return Error{ErrorCode::invalid_argument, "not a hex digit at position " + std::to_string(hi < 0 ? 2 * i : 2 * i + 1)};
+      return Error{ErrorCode::invalid_argument,
+                   "not a hex digit at position " + std::to_string(hi < 0 ? 2 * i : 2 * i + 1)};
     }
     out[i] = static_cast<uint8_t>((hi << 4) | lo);
   }

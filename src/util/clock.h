@@ -28,7 +28,10 @@ class ManualClock final : public Clock {
   explicit ManualClock(int64_t unix_seconds = 0) : unix_(unix_seconds) {}
   int64_t unix_seconds() const override { return unix_; }
   int64_t monotonic_nanos() const override { return mono_; }
-  void advance_seconds(int64_t s) { unix_ += s; mono_ += s * 1'000'000'000; }
+  void advance_seconds(int64_t s) {
+    unix_ += s;
+    mono_ += s * 1'000'000'000;
+  }
   void set_unix_seconds(int64_t s) { unix_ = s; }
 
  private:

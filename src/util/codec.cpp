@@ -119,7 +119,8 @@ Bytes Reader::bytes(const char* field, size_t max) {
 Status Reader::finish() {
   if (error_) return *error_;
   if (remaining() != 0) {
-    return Error{ErrorCode::decode, std::to_string(remaining()) + " trailing bytes after the end of the structure"};
+    return Error{ErrorCode::decode,
+                 std::to_string(remaining()) + " trailing bytes after the end of the structure"};
   }
   return {};
 }

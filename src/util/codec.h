@@ -15,8 +15,8 @@
 #pragma once
 
 #include <array>
-#include <optional>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "util/bytes.h"
@@ -101,7 +101,10 @@ class Reader {
    public:
     Scope(const Scope&) = delete;
     Scope& operator=(const Scope&) = delete;
-    ~Scope() { if (pushed_) --reader_.depth_; }
+    ~Scope() {
+      if (pushed_) --reader_.depth_;
+    }
+
    private:
     friend class Reader;
     Scope(Reader& r, const char* name, int64_t index);

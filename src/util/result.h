@@ -39,22 +39,34 @@ template <class T>
 class [[nodiscard]] Result {
  public:
   static_assert(!std::is_same_v<std::decay_t<T>, Error>);
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}      // NOLINT(google-explicit-constructor)
   Result(Error error) : v_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }
 
-  T& value() & { assert(ok()); return std::get<0>(v_); }
-  const T& value() const& { assert(ok()); return std::get<0>(v_); }
-  T&& value() && { assert(ok()); return std::get<0>(std::move(v_)); }
+  T& value() & {
+    assert(ok());
+    return std::get<0>(v_);
+  }
+  const T& value() const& {
+    assert(ok());
+    return std::get<0>(v_);
+  }
+  T&& value() && {
+    assert(ok());
+    return std::get<0>(std::move(v_));
+  }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
   T&& operator*() && { return std::move(*this).value(); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
 
-  const Error& error() const { assert(!ok()); return std::get<1>(v_); }
+  const Error& error() const {
+    assert(!ok());
+    return std::get<1>(v_);
+  }
 
  private:
   std::variant<T, Error> v_;
@@ -68,7 +80,10 @@ class [[nodiscard]] Result<void> {
 
   bool ok() const { return ok_; }
   explicit operator bool() const { return ok_; }
-  const Error& error() const { assert(!ok_); return error_; }
+  const Error& error() const {
+    assert(!ok_);
+    return error_;
+  }
 
  private:
   Error error_{ErrorCode::invalid_argument, {}};
@@ -82,11 +97,11 @@ using Status = Result<void>;
 // Propagates an Error: `CAIRN_TRY(auto tx, decode_transaction(bytes));`
 #define CAIRN_CONCAT_INNER(a, b) a##b
 #define CAIRN_CONCAT(a, b) CAIRN_CONCAT_INNER(a, b)
-#define CAIRN_TRY(lhs, expr)                                          \
-  auto CAIRN_CONCAT(cairn_try_, __LINE__) = (expr);                   \
+#define CAIRN_TRY(lhs, expr)                                                                  \
+  auto CAIRN_CONCAT(cairn_try_, __LINE__) = (expr);                                           \
   if (!CAIRN_CONCAT(cairn_try_, __LINE__)) return CAIRN_CONCAT(cairn_try_, __LINE__).error(); \
   lhs = std::move(CAIRN_CONCAT(cairn_try_, __LINE__)).value()
-#define CAIRN_TRY_STATUS(expr)                                        \
-  do {                                                                \
+#define CAIRN_TRY_STATUS(expr)                                                     \
+  do {                                                                             \
     if (auto cairn_status_ = (expr); !cairn_status_) return cairn_status_.error(); \
   } while (false)

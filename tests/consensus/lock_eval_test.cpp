@@ -778,10 +778,8 @@ TEST(LockEvalEndToEnd, SignedTransactionWithBothKindsOfInputsVerifies) {
   tx.inputs[4].witness = LockSpend{locks[2], any_sat(0, all_sat({hash_sat(kPreimage), key_sat(sign(4, 6))}))};
   tx.inputs[5].witness = LockSpend{locks[3], all_sat({key_sat(sign(5, 8)), leaf_sat(LockTag::older)})};
 
-  const SpendContext context{.spend_height = 500,
-                             .spend_time = 10'000,
-                             .coin_height = 400,
-                             .coin_time = 6'400};
+  const SpendContext context{
+      .spend_height = 500, .spend_time = 10'000, .coin_height = 400, .coin_time = 6'400};
   DirectSignatureChecker checker;
   for (uint32_t i = 0; i < tx.inputs.size(); ++i) {
     EXPECT_EQ(verify_input(tx, i, spent[i], digests, genesis, context, checker), LockError::ok)

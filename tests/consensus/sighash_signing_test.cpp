@@ -11,9 +11,8 @@
 
 #include <gtest/gtest.h>
 
-#include "support/keys.h"
-
 #include "consensus/lock_eval.h"
+#include "support/keys.h"
 
 namespace cairn {
 namespace {

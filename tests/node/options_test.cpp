@@ -1,8 +1,9 @@
 #include "node/options.h"
 
-#include <CLI/CLI.hpp>
 #include <filesystem>
 #include <fstream>
+
+#include <CLI/CLI.hpp>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -73,7 +74,8 @@ TEST(NodeOptions, ErrorsNameTheFlag) {
 }
 
 TEST(NodeOptions, ConfigFileIsReadAndFlagsOverrideIt) {
-  const auto path = std::filesystem::temp_directory_path() / ("cairn-options-test-" + std::to_string(::getpid()) + ".toml");
+  const auto path =
+      std::filesystem::temp_directory_path() / ("cairn-options-test-" + std::to_string(::getpid()) + ".toml");
   {
     std::ofstream f(path);
     f << "network = \"testnet\"\nrpc-listen = \"127.0.0.1:9000\"\n";

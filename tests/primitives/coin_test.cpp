@@ -12,7 +12,9 @@ using test::encode_one;
 
 Coin sample_coin() { return Coin{TxOut{42 * kCoin, test::sample_output_lock(7)}, 123'456, true}; }
 
-auto decode_coin_bytes(ByteSpan bytes) { return decode_one(bytes, [](Reader& r) { return decode_coin(r); }); }
+auto decode_coin_bytes(ByteSpan bytes) {
+  return decode_one(bytes, [](Reader& r) { return decode_coin(r); });
+}
 
 TEST(Coin, RoundTripsAndFramesStrictly) {
   const Coin coin = sample_coin();

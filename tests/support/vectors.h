@@ -19,7 +19,7 @@ std::string read_file(const std::filesystem::path& path);
 }  // namespace cairn::test
 
 // Skips the current test with a message when a ../shared vector file is absent.
-#define CAIRN_REQUIRE_SHARED(var, relative)                                               \
-  auto var##_opt = ::cairn::test::shared_vector(relative);                                \
+#define CAIRN_REQUIRE_SHARED(var, relative)                                                          \
+  auto var##_opt = ::cairn::test::shared_vector(relative);                                           \
   if (!var##_opt) GTEST_SKIP() << "../shared/vectors/" relative " is absent; skipping (bare clone)"; \
   const std::filesystem::path var = *var##_opt
