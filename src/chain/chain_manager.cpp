@@ -1,0 +1,438 @@
+#include "chain/chain_manager.h"
+
+#include <algorithm>
+#include <cassert>
+#include <string>
+
+#include "primitives/coin.h"
+#include "primitives/sighash.h"
+#include "storage/keys.h"
+
+namespace cairn {
+namespace {
+
+Error corrupt(const std::string& what) { return Error{ErrorCode::io, "chain state corrupt: " + what}; }
+
+std::string at(size_t tx, size_t input) {
+  return "transactions[" + std::to_string(tx) + "].inputs[" + std::to_string(input) + "]";
+}
+
+// A verdict against the block, in the shape the validation functions return.
+std::optional<BlockRejection> rejection(BlockError reason, std::string message) {
+  return BlockRejection{reason, std::move(message)};
+}
+
+// Median of the timestamps of `last` and up to kMedianTimeSpan - 1 of its ancestors: the
+// median time past of a child of `last`.
+uint64_t median_time_through(const BlockNode& last) {
+  std::vector<uint64_t> times;
+  for (const BlockNode* p = &last; p != nullptr && times.size() < kMedianTimeSpan; p = p->parent) {
+    times.push_back(p->header.timestamp);
+  }
+  std::sort(times.begin(), times.end());
+  return times[times.size() / 2];
+}
+
+}  // namespace
+
+bool ChainManager::CandidateOrder::operator()(const BlockNode* a, const BlockNode* b) const {
+  if (a->work != b->work) return a->work > b->work;
+  return a->sequence < b->sequence;
+}
+
+ChainManager::ChainManager(KvStore& store, const ChainRules& rules, SignatureChecker& checker,
+                           const ChainManagerOptions& options)
+    : store_(store),
+      rules_(rules),
+      checker_(checker),
+      genesis_hash_(block_hash(rules.genesis().header)),
+      coins_(store, options.utxo_cache_bytes) {}
+
+Result<std::unique_ptr<ChainManager>> ChainManager::open(KvStore& store, const ChainRules& rules,
+                                                         SignatureChecker& checker,
+                                                         const ChainManagerOptions& options) {
+  std::unique_ptr<ChainManager> manager(new ChainManager(store, rules, checker, options));
+  CAIRN_TRY(auto tip, store.get(Column::meta, meta_key(kMetaBestTip)));
+  if (tip) {
+    CAIRN_TRY_STATUS(manager->load());
+  } else {
+    CAIRN_TRY_STATUS(manager->create_genesis());
+  }
+  // A crash may have come between storing a better block and connecting it.
+  CAIRN_TRY_STATUS(manager->activate_best_chain());
+  CAIRN_TRY_STATUS(manager->sync());
+  return manager;
+}
+
+Status ChainManager::load() {
+  // Parents before children: load in height order (hash order within a height).
+  std::vector<std::pair<BlockHash, BlockIndexEntry>> entries;
+  const Bytes prefix{static_cast<uint8_t>(BlockIndexTag::entry)};
+  auto it = store_.iterator(Column::block_index, prefix);
+  for (it->seek_to_first(); it->valid(); it->next()) {
+    CAIRN_TRY(BlockHash hash, decode_block_index_key(it->key()));
+    CAIRN_TRY(BlockIndexEntry entry, decode_block_index_entry(it->value()));
+    entries.emplace_back(hash, std::move(entry));
+  }
+  CAIRN_TRY_STATUS(it->status());
+  std::stable_sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
+    return a.second.header.height < b.second.header.height;
+  });
+  for (const auto& [hash, entry] : entries) {
+    BlockNode* parent = index_.find(entry.header.prev);
+    if (parent == nullptr && hash != genesis_hash_) return corrupt("block " + hash.hex() + " has no parent");
+    index_.insert(hash, entry.header, entry.status, ChainWork{entry.cumulative_work}, parent);
+  }
+
+  CAIRN_TRY(auto tip_bytes, store_.get(Column::meta, meta_key(kMetaBestTip)));
+  CAIRN_TRY(BlockHash tip_hash, decode_hash_value(*tip_bytes));
+  BlockNode* tip = index_.find(tip_hash);
+  if (tip == nullptr) return corrupt("the best tip is not in the block index");
+  chain_.assign(tip->height() + 1, nullptr);
+  for (BlockNode* node = tip; node != nullptr; node = node->parent) chain_[node->height()] = node;
+  if (chain_[0] == nullptr || chain_[0]->hash != genesis_hash_)
+    return corrupt("the best chain has another genesis");
+
+  CAIRN_TRY(auto lanes, store_.get(Column::meta, meta_key(kMetaStateLtHash)));
+  if (!lanes) return corrupt("no state accumulator");
+  CAIRN_TRY(state_, decode_lthash_value(*lanes));
+  if (state_.root() != tip->header.state_root) return corrupt("the state accumulator does not match the tip");
+
+  for (const auto& [hash, node] : index_.nodes()) {
+    if ((node->status & kBlockHaveBody) != 0 && !node->failed() && node->work > tip->work) {
+      candidates_.insert(node.get());
+    }
+  }
+  return {};
+}
+
+Status ChainManager::create_genesis() {
+  const Block& genesis = rules_.genesis();
+  if (auto verdict = rules_.check_block(genesis)) {
+    return Error{ErrorCode::invalid_argument,
+                 std::string("the genesis block is invalid: ") + verdict->message};
+  }
+  BlockNode* node = index_.insert(genesis_hash_, genesis.header, kBlockHaveBody,
+                                  rules_.block_work(genesis.header), nullptr);
+  WriteBatch batch;
+  batch.put(Column::block_bodies, block_key(genesis_hash_), encode(genesis));
+  batch.put(Column::block_index, block_index_key(genesis_hash_), encode(node->entry()));
+  CAIRN_TRY_STATUS(write(batch));
+  CAIRN_TRY(auto verdict, connect(*node));
+  if (verdict)
+    return Error{ErrorCode::invalid_argument, "the genesis block does not connect: " + verdict->message};
+  return {};
+}
+
+const BlockNode* ChainManager::at_height(uint64_t height) const {
+  return height < chain_.size() ? chain_[height] : nullptr;
+}
+
+bool ChainManager::in_best_chain(const BlockNode& node) const { return at_height(node.height()) == &node; }
+
+uint64_t ChainManager::median_time_past(const BlockNode& node) const {
+  return node.parent == nullptr ? node.header.timestamp : median_time_through(*node.parent);
+}
+
+Result<Block> ChainManager::read_block(const BlockHash& hash) const {
+  CAIRN_TRY(auto bytes, store_.get(Column::block_bodies, block_key(hash)));
+  if (!bytes) return Error{ErrorCode::not_found, "no body for block " + hash.hex()};
+  return decode_block(*bytes);
+}
+
+// Batches are written unsynced; submit_block() and open() sync once at the end, so a
+// reorganisation costs one sync, not one per block.
+Status ChainManager::write(const WriteBatch& batch) {
+  if (auto s = store_.write(batch, false); !s) {
+    failure_ = s.error();
+    return s;
+  }
+  unsynced_ = true;
+  return {};
+}
+
+Status ChainManager::sync() {
+  if (!unsynced_) return {};
+  if (auto s = store_.sync(); !s) {
+    failure_ = s.error();
+    return s;
+  }
+  unsynced_ = false;
+  return {};
+}
+
+Result<std::optional<BlockRejection>> ChainManager::submit_block(const Block& block) {
+  if (failure_) return *failure_;
+  BlockNode* node = nullptr;
+  CAIRN_TRY(auto verdict, accept(block, node));
+  if (!verdict) {
+    last_invalid_.reset();
+    CAIRN_TRY_STATUS(activate_best_chain());
+    if (last_invalid_ && last_invalid_->first == node)
+      verdict = last_invalid_->second;
+    else if (node->failed())
+      verdict = rejection(BlockError::invalid_parent, "an ancestor is invalid");
+  }
+  CAIRN_TRY_STATUS(sync());
+  return verdict;
+}
+
+Result<std::optional<BlockRejection>> ChainManager::accept(const Block& block, BlockNode*& node) {
+  const BlockHash hash = block_hash(block.header);
+  if (BlockNode* known = index_.find(hash)) {
+    node = known;
+    if ((known->status & kBlockFailed) != 0) return rejection(BlockError::known_invalid, hash.hex());
+    if (known->failed()) return rejection(BlockError::invalid_parent, "an ancestor is invalid");
+    return std::optional<BlockRejection>{};
+  }
+  BlockNode* parent = index_.find(block.header.prev);
+  if (parent == nullptr) return rejection(BlockError::unknown_parent, "parent " + block.header.prev.hex());
+  if (parent->failed())
+    return rejection(BlockError::invalid_parent, "parent " + parent->hash.hex() + " is invalid");
+  if (auto verdict = rules_.check_header(
+          block.header, ParentInfo{parent->hash, parent->header, median_time_through(*parent)})) {
+    return verdict;
+  }
+  auto work = parent->work.checked_add(rules_.block_work(block.header));
+  if (!work) return rejection(BlockError::work_overflow, "cumulative work overflows");
+
+  auto verdict = rules_.check_block(block);
+  // A mutated body is not this header's block: a peer may have swapped it (witnesses),
+  // so nothing is recorded against the header.
+  if (verdict && verdict->reason == BlockError::mutated) return verdict;
+  WriteBatch batch;
+  if (verdict) {
+    node = index_.insert(hash, block.header, kBlockFailed, *work, parent);
+  } else {
+    node = index_.insert(hash, block.header, kBlockHaveBody, *work, parent);
+    batch.put(Column::block_bodies, block_key(hash), encode(block));
+    if (node->work > tip().work) candidates_.insert(node);
+  }
+  batch.put(Column::block_index, block_index_key(hash), encode(node->entry()));
+  CAIRN_TRY_STATUS(write(batch));
+  return verdict;
+}
+
+Status ChainManager::activate_best_chain() {
+  while (!candidates_.empty()) {
+    BlockNode* best = *candidates_.begin();
+    if (best->work <= tip().work) {
+      candidates_.clear();  // the tip's work never decreases: none of them can win later
+      return {};
+    }
+    // Every stored, unfailed node has its body and so have its ancestors (accept()
+    // requires the parent), so the whole branch can be connected.
+    std::vector<BlockNode*> branch;
+    BlockNode* fork = best;
+    for (; !in_best_chain(*fork); fork = fork->parent) branch.push_back(fork);
+    std::reverse(branch.begin(), branch.end());
+    const std::vector<BlockNode*> old_branch(chain_.begin() + static_cast<std::ptrdiff_t>(fork->height()) + 1,
+                                             chain_.end());
+
+    while (&tip() != fork) CAIRN_TRY_STATUS(disconnect_tip());
+    for (BlockNode* node : branch) {
+      CAIRN_TRY(auto verdict, connect(*node));
+      if (!verdict) continue;
+      last_invalid_.emplace(node, *verdict);
+      CAIRN_TRY_STATUS(mark_invalid(*node));
+      // Back to the old tip, intact: the old branch connected before, so it connects again.
+      while (&tip() != fork) CAIRN_TRY_STATUS(disconnect_tip());
+      for (BlockNode* old : old_branch) {
+        CAIRN_TRY(auto again, connect(*old));
+        if (again) return corrupt("a block of the old branch no longer connects: " + again->message);
+      }
+      break;
+    }
+  }
+  return {};
+}
+
+Status ChainManager::mark_invalid(BlockNode& node) {
+  WriteBatch batch;
+  node.status |= kBlockFailed;
+  std::vector<BlockNode*> todo{&node};
+  while (!todo.empty()) {
+    BlockNode* n = todo.back();
+    todo.pop_back();
+    if (n != &node) n->status |= kBlockFailedAncestor;
+    candidates_.erase(n);
+    batch.put(Column::block_index, block_index_key(n->hash), encode(n->entry()));
+    todo.insert(todo.end(), n->children.begin(), n->children.end());
+  }
+  return write(batch);
+}
+
+Result<std::optional<BlockRejection>> ChainManager::connect(BlockNode& node) {
+  assert(chain_.empty() ? node.parent == nullptr : node.parent == &tip());
+  CAIRN_TRY(Block block, read_block(node.hash));
+  LtHash state = state_;
+  BlockUndo undo;
+  WriteBatch batch;
+  auto verdict = connect_transactions(block, node, state, undo, batch);
+  if (!verdict || *verdict) {
+    coins_.discard_changes();
+    if (!verdict) failure_ = verdict.error();
+    return verdict;
+  }
+  if (state.root() != node.header.state_root) {
+    coins_.discard_changes();
+    return rejection(BlockError::bad_state_root, "computed " + state.root().hex());
+  }
+
+  node.status |= kBlockValid | kBlockHaveUndo;
+  batch.put(Column::undo, block_key(node.hash), encode(undo));
+  batch.put(Column::block_index, block_index_key(node.hash), encode(node.entry()));
+  batch.put(Column::block_index, best_height_key(node.height()), encode_hash_value(node.hash));
+  batch.put(Column::meta, meta_key(kMetaBestTip), encode_hash_value(node.hash));
+  batch.put(Column::meta, meta_key(kMetaStateLtHash), state.to_bytes());
+  coins_.flush_into(batch);
+  CAIRN_TRY_STATUS(write(batch));
+  coins_.mark_flushed();
+  state_ = state;
+  chain_.push_back(&node);
+  return std::optional<BlockRejection>{};
+}
+
+// Validation in block order (docs/chain.md): each transaction's inputs are spent from the
+// view before its outputs are created, so a transaction may spend an earlier one's
+// outputs in the same block, and a second spend of any coin finds it missing.
+Result<std::optional<BlockRejection>> ChainManager::connect_transactions(const Block& block, BlockNode& node,
+                                                                         LtHash& state, BlockUndo& undo,
+                                                                         WriteBatch& batch) {
+  const uint64_t height = node.height();
+  const uint64_t spend_time = median_time_past(node);
+  Amount fees = 0;
+  Amount coinbase_value = 0;
+  for (size_t i = 0; i < block.transactions.size(); ++i) {
+    const Transaction& tx = block.transactions[i];
+    const Txid id = txid(tx);
+    std::vector<Amount> out_values;
+    for (const TxOut& out : tx.outputs) out_values.push_back(out.value);
+    const auto out_sum = checked_sum(out_values);
+    if (!out_sum)
+      return rejection(BlockError::bad_amount, "transactions[" + std::to_string(i) + "]: outputs");
+
+    if (tx.is_coinbase()) {
+      coinbase_value = *out_sum;
+    } else {
+      std::vector<Coin> spent;
+      std::vector<TxOut> spent_outputs;
+      Amount in_sum = 0;
+      for (size_t j = 0; j < tx.inputs.size(); ++j) {
+        CAIRN_TRY(auto coin, coins_.spend_coin(tx.inputs[j].prevout));
+        if (!coin) return rejection(BlockError::missing_input, at(i, j) + ": absent or spent");
+        if (coin->coinbase && height < coin->height + rules_.coinbase_maturity()) {
+          return rejection(BlockError::immature_coinbase, at(i, j));
+        }
+        const auto sum = checked_add(in_sum, coin->output.value);
+        if (!sum) return rejection(BlockError::bad_amount, at(i, j) + ": input sum");
+        in_sum = *sum;
+        spent_outputs.push_back(coin->output);
+        spent.push_back(std::move(*coin));
+      }
+      if (*out_sum > in_sum)
+        return rejection(BlockError::overspend, "transactions[" + std::to_string(i) + "]");
+      const auto total_fees = checked_add(fees, in_sum - *out_sum);
+      if (!total_fees) return rejection(BlockError::bad_amount, "fees");
+      fees = *total_fees;
+
+      const auto digests = compute_sighash_digests(tx, spent_outputs);
+      if (!digests) return rejection(BlockError::bad_lock, digests.error().message);
+      for (size_t j = 0; j < tx.inputs.size(); ++j) {
+        const uint64_t coin_height = spent[j].height;
+        const BlockNode& coin_block = coin_height == height ? node : *chain_[coin_height];
+        const SpendContext context{height, spend_time, coin_height, median_time_past(coin_block)};
+        const LockError e = verify_input(tx, static_cast<uint32_t>(j), spent_outputs[j], *digests,
+                                         genesis_hash_, context, checker_);
+        if (e != LockError::ok) return rejection(BlockError::bad_lock, at(i, j) + ": " + to_string(e));
+      }
+      for (size_t j = 0; j < tx.inputs.size(); ++j) {
+        const OutPoint& prevout = tx.inputs[j].prevout;
+        const Coin& coin = spent[j];
+        state.remove(utxo_state_element(prevout, coin));
+        batch.put(Column::address_index, address_key(AddressKey{coin.output.lock, coin.height, prevout}),
+                  encode(AddressEntry{coin.output.value, coin.coinbase,
+                                      SpentBy{id, static_cast<uint32_t>(j), height}}));
+        undo.spent.push_back(coin);
+      }
+    }
+
+    for (size_t k = 0; k < tx.outputs.size(); ++k) {
+      const OutPoint outpoint{id, static_cast<uint32_t>(k)};
+      const Coin coin{tx.outputs[k], height, tx.is_coinbase()};
+      if (auto s = coins_.add_coin(outpoint, coin); !s) {
+        if (s.error().code != ErrorCode::invalid_argument) return s.error();
+        return rejection(BlockError::duplicate_output, s.error().message);
+      }
+      state.add(utxo_state_element(outpoint, coin));
+      batch.put(Column::address_index, address_key(AddressKey{coin.output.lock, height, outpoint}),
+                encode(AddressEntry{coin.output.value, coin.coinbase, std::nullopt}));
+    }
+    batch.put(Column::tx_index, tx_index_key(id), encode(TxLocation{node.hash, static_cast<uint32_t>(i)}));
+  }
+
+  const auto allowed = checked_add(rules_.block_subsidy(height), fees);
+  if (!allowed || coinbase_value > *allowed) {
+    return rejection(BlockError::coinbase_overpays, "coinbase claims " + std::to_string(coinbase_value));
+  }
+  return std::optional<BlockRejection>{};
+}
+
+Status ChainManager::disconnect_tip() {
+  BlockNode& node = *chain_.back();
+  assert(node.parent != nullptr);  // genesis is never disconnected
+  auto done = [&](Error e) {
+    coins_.discard_changes();
+    failure_ = e;
+    return e;
+  };
+  auto block = read_block(node.hash);
+  if (!block) return done(block.error());
+  auto undo_bytes = store_.get(Column::undo, block_key(node.hash));
+  if (!undo_bytes) return done(undo_bytes.error());
+  if (!*undo_bytes) return done(corrupt("no undo data for " + node.hash.hex()));
+  auto undo = decode_block_undo(**undo_bytes);
+  if (!undo) return done(undo.error());
+
+  LtHash state = state_;
+  WriteBatch batch;
+  size_t next_undo = undo->spent.size();
+  for (size_t i = block->transactions.size(); i-- > 0;) {
+    const Transaction& tx = block->transactions[i];
+    const Txid id = txid(tx);
+    for (size_t k = tx.outputs.size(); k-- > 0;) {
+      const OutPoint outpoint{id, static_cast<uint32_t>(k)};
+      auto coin = coins_.spend_coin(outpoint);
+      if (!coin) return done(coin.error());
+      if (!*coin) return done(corrupt("an output of " + node.hash.hex() + " is not unspent"));
+      state.remove(utxo_state_element(outpoint, **coin));
+      batch.erase(Column::address_index,
+                  address_key(AddressKey{(*coin)->output.lock, node.height(), outpoint}));
+    }
+    batch.erase(Column::tx_index, tx_index_key(id));
+    for (size_t j = tx.inputs.size(); j-- > 0;) {
+      if (next_undo == 0) return done(corrupt("undo data of " + node.hash.hex() + " is short"));
+      const Coin& coin = undo->spent[--next_undo];
+      const OutPoint& prevout = tx.inputs[j].prevout;
+      if (auto s = coins_.add_coin(prevout, coin); !s) return done(s.error());
+      state.add(utxo_state_element(prevout, coin));
+      batch.put(Column::address_index, address_key(AddressKey{coin.output.lock, coin.height, prevout}),
+                encode(AddressEntry{coin.output.value, coin.coinbase, std::nullopt}));
+    }
+  }
+  if (next_undo != 0) return done(corrupt("undo data of " + node.hash.hex() + " is long"));
+  if (state.root() != node.parent->header.state_root) return done(corrupt("state root after disconnect"));
+
+  batch.erase(Column::block_index, best_height_key(node.height()));
+  batch.put(Column::meta, meta_key(kMetaBestTip), encode_hash_value(node.parent->hash));
+  batch.put(Column::meta, meta_key(kMetaStateLtHash), state.to_bytes());
+  coins_.flush_into(batch);
+  CAIRN_TRY_STATUS(write(batch));
+  coins_.mark_flushed();
+  state_ = state;
+  chain_.pop_back();
+  candidates_.insert(&node);  // it has more work than its parent, the new tip
+  return {};
+}
+
+}  // namespace cairn

@@ -1,0 +1,100 @@
+#include "chain/chain_rules.h"
+
+#include <string>
+
+namespace cairn {
+
+ChainWork ChainWork::from_u64(uint64_t v) {
+  ChainWork w;
+  for (size_t i = 0; i < 8; ++i) w.value.bytes[31 - i] = static_cast<uint8_t>(v >> (8 * i));
+  return w;
+}
+
+std::optional<ChainWork> ChainWork::checked_add(const ChainWork& other) const {
+  ChainWork sum;
+  unsigned carry = 0;
+  for (size_t i = 32; i-- > 0;) {
+    const unsigned s = unsigned{value.bytes[i]} + unsigned{other.value.bytes[i]} + carry;
+    sum.value.bytes[i] = static_cast<uint8_t>(s);
+    carry = s >> 8;
+  }
+  if (carry != 0) return std::nullopt;
+  return sum;
+}
+
+const char* to_string(BlockError e) {
+  switch (e) {
+    case BlockError::bad_header:
+      return "bad-header";
+    case BlockError::unknown_parent:
+      return "unknown-parent";
+    case BlockError::invalid_parent:
+      return "invalid-parent";
+    case BlockError::work_overflow:
+      return "work-overflow";
+    case BlockError::mutated:
+      return "mutated";
+    case BlockError::bad_coinbase:
+      return "bad-coinbase";
+    case BlockError::missing_input:
+      return "missing-input";
+    case BlockError::duplicate_output:
+      return "duplicate-output";
+    case BlockError::bad_amount:
+      return "bad-amount";
+    case BlockError::overspend:
+      return "overspend";
+    case BlockError::immature_coinbase:
+      return "immature-coinbase";
+    case BlockError::coinbase_overpays:
+      return "coinbase-overpays";
+    case BlockError::bad_lock:
+      return "bad-lock";
+    case BlockError::bad_state_root:
+      return "bad-state-root";
+    case BlockError::known_invalid:
+      return "known-invalid";
+  }
+  return "unknown";
+}
+
+std::optional<BlockRejection> TestChainRules::check_header(const BlockHeader& header,
+                                                           const ParentInfo& parent) const {
+  if (header.version != kHeaderVersion)
+    return BlockRejection{BlockError::bad_header, "unknown header version"};
+  if (header.height != parent.header.height + 1) {
+    return BlockRejection{BlockError::bad_header, "height is not the parent's + 1"};
+  }
+  return std::nullopt;
+}
+
+ChainWork TestChainRules::block_work(const BlockHeader& header) const {
+  return ChainWork::from_u64(header.target == 0 ? 1 : header.target);
+}
+
+std::optional<BlockRejection> TestChainRules::check_block(const Block& block) const {
+  if (compute_tx_root(block) != block.header.tx_root) return BlockRejection{BlockError::mutated, "tx_root"};
+  if (compute_witness_root(block) != block.header.witness_root) {
+    return BlockRejection{BlockError::mutated, "witness_root"};
+  }
+  if (compute_vote_root(block) != block.header.vote_root)
+    return BlockRejection{BlockError::mutated, "vote_root"};
+  const auto& txs = block.transactions;
+  if (txs.empty() || !txs[0].is_coinbase() || !txs[0].inputs.empty()) {
+    return BlockRejection{BlockError::bad_coinbase,
+                          "the first transaction must be a coinbase without inputs"};
+  }
+  auto body = decode_coinbase_body(txs[0].payload.body);
+  if (!body || body->height != block.header.height) {
+    return BlockRejection{BlockError::bad_coinbase, "the coinbase body must hold the block height"};
+  }
+  for (size_t i = 1; i < txs.size(); ++i) {
+    if (txs[i].is_coinbase() || txs[i].inputs.empty()) {
+      return BlockRejection{BlockError::bad_coinbase,
+                            "transactions[" + std::to_string(i) + "]: a second coinbase or no inputs"};
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace cairn

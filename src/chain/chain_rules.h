@@ -1,0 +1,118 @@
+// What the chain manager needs from the consensus rules, injected so that issue [C]'s rules
+// (proof of work, ASERT, rewards, finality) slot in without touching the manager:
+// header checks given the parent, the work a header proves, the stateless checks of a
+// block, the subsidy and coinbase maturity, and the genesis block.
+//
+// The contextual checks that need the UTXO set (inputs exist and are unspent, amounts,
+// maturity, locks and signatures) are the chain manager's (chain_manager.h): they are the
+// same whatever the consensus parameters are.
+//
+// Implementations are pure functions of their inputs and thread-safe.
+#pragma once
+
+#include <compare>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "primitives/amount.h"
+#include "primitives/block.h"
+#include "util/bytes.h"
+
+namespace cairn {
+
+// Cumulative proof of work: an unsigned 256-bit integer, stored big-endian so that it
+// compares as bytes and persists as-is in the block index (docs/storage.md).
+struct ChainWork {
+  FixedBytes<32> value;
+
+  static ChainWork from_u64(uint64_t v);
+  // this + other; nullopt when the sum does not fit in 256 bits.
+  std::optional<ChainWork> checked_add(const ChainWork& other) const;
+
+  auto operator<=>(const ChainWork&) const = default;
+  bool operator==(const ChainWork&) const = default;
+};
+
+// Why a block was refused. DO NOT REORDER: reasons are reported to peers and logs.
+enum class BlockError : uint8_t {
+  bad_header,         // the rules refused the header given its parent
+  unknown_parent,     // the parent is not in the block index
+  invalid_parent,     // the parent or an ancestor is invalid
+  work_overflow,      // cumulative work does not fit in 256 bits
+  mutated,            // tx, witness or vote root differ: the body is not this header's
+  bad_coinbase,       // no coinbase first, a second coinbase, or a malformed one
+  missing_input,      // an input spends an outpoint that is absent or already spent
+  duplicate_output,   // an output would overwrite an unspent coin
+  bad_amount,         // a value or a sum leaves the money range
+  overspend,          // a transaction's outputs exceed its inputs
+  immature_coinbase,  // a coinbase output spent before maturity
+  coinbase_overpays,  // the coinbase claims more than subsidy + fees
+  bad_lock,           // an input's witness does not satisfy its lock (see `lock`)
+  bad_state_root,     // the header's state root differs from the computed one
+  known_invalid,      // the block was already found invalid
+};
+
+const char* to_string(BlockError e);
+
+// A verdict against a block, with a message naming the transaction and input.
+struct BlockRejection {
+  BlockError reason;
+  std::string message;
+};
+
+// The parent a header is checked against.
+struct ParentInfo {
+  BlockHash hash;
+  BlockHeader header;
+  // Of the block being checked: the median timestamp of the parent and up to 10 of its
+  // ancestors (BIP-113), which a new header's timestamp must exceed under [C]'s rules.
+  uint64_t median_time_past = 0;
+};
+
+class ChainRules {
+ public:
+  virtual ~ChainRules() = default;
+
+  // The network's first block; its hash is the sighash's genesis hash.
+  virtual const Block& genesis() const = 0;
+  // Header rules given the parent (height, version, time, proof of work, difficulty).
+  virtual std::optional<BlockRejection> check_header(const BlockHeader& header,
+                                                     const ParentInfo& parent) const = 0;
+  // The work `header` proves; added to the parent's cumulative work.
+  virtual ChainWork block_work(const BlockHeader& header) const = 0;
+  // Checks that need no chain state: roots (BlockError::mutated), coinbase shape, limits.
+  virtual std::optional<BlockRejection> check_block(const Block& block) const = 0;
+  // New coins the coinbase at `height` may claim besides the fees.
+  virtual Amount block_subsidy(uint64_t height) const = 0;
+  // Blocks a coinbase output must wait: spendable at height >= coin height + maturity.
+  virtual uint64_t coinbase_maturity() const = 0;
+};
+
+// FOR TESTS ONLY: no proof of work. Work is 1 per block, or the header's `target` field
+// when it is non-zero (so tests can build a shorter chain with more work). Checks the
+// header version and height, the three roots, and the coinbase shape (first transaction,
+// the only one, no inputs, body height = header height).
+class TestChainRules final : public ChainRules {
+ public:
+  static constexpr Amount kSubsidy = 50 * kCoin;
+  static constexpr uint64_t kDefaultCoinbaseMaturity = 5;
+
+  explicit TestChainRules(Block genesis, uint64_t coinbase_maturity = kDefaultCoinbaseMaturity)
+      : genesis_(std::move(genesis)), coinbase_maturity_(coinbase_maturity) {}
+
+  const Block& genesis() const override { return genesis_; }
+  std::optional<BlockRejection> check_header(const BlockHeader& header,
+                                             const ParentInfo& parent) const override;
+  ChainWork block_work(const BlockHeader& header) const override;
+  std::optional<BlockRejection> check_block(const Block& block) const override;
+  Amount block_subsidy(uint64_t /*height*/) const override { return kSubsidy; }
+  uint64_t coinbase_maturity() const override { return coinbase_maturity_; }
+
+ private:
+  Block genesis_;
+  uint64_t coinbase_maturity_;
+};
+
+}  // namespace cairn

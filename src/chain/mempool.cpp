@@ -1,0 +1,447 @@
+#include "chain/mempool.h"
+
+#include <algorithm>
+#include <deque>
+#include <utility>
+
+namespace cairn {
+
+const char* to_string(MempoolReject r) {
+  switch (r) {
+    case MempoolReject::none:
+      return "none";
+    case MempoolReject::coinbase:
+      return "coinbase";
+    case MempoolReject::no_inputs:
+      return "no inputs";
+    case MempoolReject::no_outputs:
+      return "no outputs";
+    case MempoolReject::too_large:
+      return "too large";
+    case MempoolReject::duplicate_input:
+      return "duplicate input";
+    case MempoolReject::bad_amount:
+      return "amount out of range";
+    case MempoolReject::already_known:
+      return "already known";
+    case MempoolReject::missing_input:
+      return "missing input";
+    case MempoolReject::orphan_refused:
+      return "orphan refused";
+    case MempoolReject::immature_coinbase:
+      return "immature coinbase spend";
+    case MempoolReject::insufficient_funds:
+      return "outputs exceed inputs";
+    case MempoolReject::fee_too_low:
+      return "fee below minimum relay fee";
+    case MempoolReject::non_final:
+      return "lock time not reached";
+    case MempoolReject::replacement_rate_too_low:
+      return "replacement fee rate too low";
+    case MempoolReject::replacement_fee_too_low:
+      return "replacement fee too low";
+    case MempoolReject::replacement_spends_conflict:
+      return "replacement spends a replaced transaction";
+    case MempoolReject::too_many_replaced:
+      return "too many replaced transactions";
+    case MempoolReject::too_many_ancestors:
+      return "too many ancestors";
+    case MempoolReject::too_many_descendants:
+      return "too many descendants";
+    case MempoolReject::lock_failed:
+      return "lock failed";
+    case MempoolReject::pool_full:
+      return "mempool full";
+    case MempoolReject::storage_error:
+      return "storage error";
+  }
+  return "unknown";
+}
+
+namespace {
+
+MempoolVerdict reject(MempoolReject reason) {
+  return MempoolVerdict{TxStatus::rejected, reason, LockError::ok, 0};
+}
+
+// Whether the next block could include a transaction with this lock_time.
+bool lock_time_reached(uint64_t lock_time, const NextBlock& next) {
+  if (lock_time < kLockTimeThreshold) return lock_time <= next.height;
+  return lock_time <= next.median_time;
+}
+
+// Checks that need nothing but the transaction: the cheapest, so they come first.
+// `out_sum` receives the sum of the outputs.
+MempoolReject check_alone(const Transaction& tx, size_t size, bool reinstate, Amount& out_sum) {
+  if (tx.is_coinbase()) return MempoolReject::coinbase;
+  if (tx.inputs.empty()) return MempoolReject::no_inputs;
+  if (tx.outputs.empty()) return MempoolReject::no_outputs;
+  if (size > kMaxStandardTxBytes && !reinstate) return MempoolReject::too_large;
+  std::set<OutPoint> prevouts;
+  for (const auto& in : tx.inputs) {
+    if (!prevouts.insert(in.prevout).second) return MempoolReject::duplicate_input;
+  }
+  std::vector<Amount> values;
+  for (const auto& out : tx.outputs) values.push_back(out.value);
+  const std::optional<Amount> sum = checked_sum(values);
+  if (!sum) return MempoolReject::bad_amount;
+  out_sum = *sum;
+  return MempoolReject::none;
+}
+
+}  // namespace
+
+Mempool::Mempool(MempoolOptions options, const Clock& clock, SignatureCache& cache, uint64_t seed)
+    : options_(std::move(options)), clock_(clock), cache_(cache), orphans_(seed) {}
+
+MempoolVerdict Mempool::accept(const Transaction& tx, const CoinView& chain, const NextBlock& next) {
+  MutexLock lock(mutex_);
+  expire_locked();
+  const MempoolVerdict verdict = accept_one(tx, chain, next, false);
+  if (verdict.status == TxStatus::accepted) adopt_orphans({txid(tx)}, chain, next);
+  return verdict;
+}
+
+MempoolVerdict Mempool::accept_one(const Transaction& tx, const CoinView& chain, const NextBlock& next,
+                                   bool reinstate) {
+  const size_t size = encode(tx).size();
+  Amount out_sum = 0;
+  if (const auto r = check_alone(tx, size, reinstate, out_sum); r != MempoolReject::none) return reject(r);
+  const Txid id = txid(tx);
+  if (entries_.contains(id) || orphans_.contains(id)) return reject(MempoolReject::already_known);
+  if (!lock_time_reached(tx.lock_time, next)) return reject(MempoolReject::non_final);
+
+  Inputs inputs;
+  if (const auto r = resolve_inputs(tx, chain, next, inputs); r != MempoolReject::none) return reject(r);
+  if (inputs.missing) {
+    if (!orphans_.add(tx, size, clock_.unix_seconds())) return reject(MempoolReject::orphan_refused);
+    return MempoolVerdict{TxStatus::orphaned, MempoolReject::none, LockError::ok, 0};
+  }
+
+  std::vector<Amount> in_values;
+  for (const auto& out : inputs.spent) in_values.push_back(out.value);
+  const std::optional<Amount> in_sum = checked_sum(in_values);
+  if (!in_sum) return reject(MempoolReject::bad_amount);
+  if (*in_sum < out_sum) return reject(MempoolReject::insufficient_funds);
+  const Amount fee = *in_sum - out_sum;
+  if (!reinstate && fee < options_.min_relay_fee.fee_for(size)) return reject(MempoolReject::fee_too_low);
+
+  std::set<Txid> replaced;
+  if (const auto r = check_replacement({fee, size}, inputs, replaced); r != MempoolReject::none)
+    return reject(r);
+  if (const auto r = check_package_limits(inputs.parents); r != MempoolReject::none) return reject(r);
+
+  // Signatures last: they are the expensive part, and a cache hit makes them free.
+  const SighashDigests digests = compute_sighash_digests(tx, inputs.spent).value();
+  CachingSignatureChecker checker(cache_);
+  for (uint32_t i = 0; i < tx.inputs.size(); ++i) {
+    const LockError e =
+        verify_input(tx, i, inputs.spent[i], digests, options_.genesis, inputs.contexts[i], checker);
+    if (e != LockError::ok) return MempoolVerdict{TxStatus::rejected, MempoolReject::lock_failed, e, i};
+  }
+
+  for (const auto& r : replaced) remove_entry(r);
+  add_entry(id, Entry{tx, size, fee, clock_.unix_seconds(), std::move(inputs.parents), {}});
+  trim_locked();
+  if (!entries_.contains(id)) return reject(MempoolReject::pool_full);
+  return MempoolVerdict{TxStatus::accepted, MempoolReject::none, LockError::ok, 0};
+}
+
+MempoolReject Mempool::resolve_inputs(const Transaction& tx, const CoinView& chain, const NextBlock& next,
+                                      Inputs& out) const {
+  for (const auto& in : tx.inputs) {
+    if (auto s = spenders_.find(in.prevout); s != spenders_.end()) out.conflicts.insert(s->second);
+    // A pool output is spent as if created in the next block: age zero.
+    SpendContext context{next.height, next.median_time, next.height, next.median_time};
+    if (auto parent = entries_.find(in.prevout.txid); parent != entries_.end()) {
+      if (in.prevout.index >= parent->second.tx.outputs.size()) return MempoolReject::missing_input;
+      out.spent.push_back(parent->second.tx.outputs[in.prevout.index]);
+      out.parents.insert(in.prevout.txid);
+    } else {
+      const Result<std::optional<Coin>> coin = chain.get_coin(in.prevout);
+      if (!coin) return MempoolReject::storage_error;
+      if (!*coin) {
+        out.missing = true;
+        continue;
+      }
+      const Coin& c = **coin;
+      if (c.coinbase && c.height + options_.coinbase_maturity > next.height)
+        return MempoolReject::immature_coinbase;
+      out.spent.push_back(c.output);
+      context.coin_height = c.height;
+      context.coin_time = next.median_time_at(c.height);
+    }
+    out.contexts.push_back(context);
+  }
+  return MempoolReject::none;
+}
+
+MempoolReject Mempool::check_replacement(const FeeAndSize& tx, const Inputs& inputs,
+                                         std::set<Txid>& replaced) const {
+  for (const auto& c : inputs.conflicts) {
+    replaced.insert(c);
+    const std::set<Txid> d = descendants(c);
+    replaced.insert(d.begin(), d.end());
+  }
+  if (replaced.empty()) return MempoolReject::none;
+  if (replaced.size() > kMaxReplaced) return MempoolReject::too_many_replaced;
+  for (const auto& p : inputs.parents) {
+    if (replaced.contains(p)) return MempoolReject::replacement_spends_conflict;
+  }
+  for (const auto& c : inputs.conflicts) {
+    const Entry& e = entries_.at(c);
+    if (compare_rate(tx, {e.fee, e.size}) <= 0) return MempoolReject::replacement_rate_too_low;
+  }
+  Amount replaced_fees = 0;
+  for (const auto& r : replaced)
+    replaced_fees += entries_.at(r).fee;  // <= kMaxReplaced * kMaxMoney: no overflow
+  if (tx.fee < replaced_fees + options_.min_relay_fee.fee_for(tx.size))
+    return MempoolReject::replacement_fee_too_low;
+  return MempoolReject::none;
+}
+
+MempoolReject Mempool::check_package_limits(const std::set<Txid>& parents) const {
+  std::set<Txid> all = parents;
+  for (const auto& p : parents) {
+    const std::set<Txid> a = ancestors(p);
+    all.insert(a.begin(), a.end());
+  }
+  if (all.size() + 1 > kMaxAncestors) return MempoolReject::too_many_ancestors;
+  for (const auto& a : all) {
+    // a, its descendants, and the new transaction.
+    if (descendants(a).size() + 2 > kMaxDescendants) return MempoolReject::too_many_descendants;
+  }
+  return MempoolReject::none;
+}
+
+void Mempool::adopt_orphans(std::vector<Txid> parents, const CoinView& chain, const NextBlock& next) {
+  std::deque<Txid> queue(parents.begin(), parents.end());
+  while (!queue.empty()) {
+    const Txid parent = queue.front();
+    queue.pop_front();
+    for (const auto& orphan : orphans_.take_children(parent)) {
+      // An orphan still missing another parent goes back to the orphan pool.
+      if (accept_one(orphan, chain, next, false).status == TxStatus::accepted) queue.push_back(txid(orphan));
+    }
+  }
+}
+
+void Mempool::block_connected(const Block& block, const CoinView& chain, const NextBlock& next) {
+  MutexLock lock(mutex_);
+  std::vector<Txid> confirmed;
+  for (const auto& tx : block.transactions) {
+    confirmed.push_back(txid(tx));
+    // Its pool children stay: what they spend is now a chain coin.
+    if (entries_.contains(confirmed.back())) remove_entry(confirmed.back());
+  }
+  for (const auto& tx : block.transactions) {
+    for (const auto& in : tx.inputs) {
+      if (auto s = spenders_.find(in.prevout); s != spenders_.end()) remove_with_descendants(s->second);
+    }
+  }
+  orphans_.remove_for_block(block);
+  adopt_orphans(std::move(confirmed), chain, next);
+}
+
+void Mempool::block_disconnected(const Block& block, const CoinView& chain, const NextBlock& next) {
+  MutexLock lock(mutex_);
+  std::vector<Txid> returned;
+  for (const auto& tx : block.transactions) {
+    if (tx.is_coinbase()) continue;
+    const Txid id = txid(tx);
+    if (accept_one(tx, chain, next, true).status == TxStatus::accepted) {
+      returned.push_back(id);
+      continue;
+    }
+    // Pool transactions spending its outputs have lost their inputs.
+    for (uint32_t i = 0; i < tx.outputs.size(); ++i) {
+      if (auto s = spenders_.find(OutPoint{id, i}); s != spenders_.end()) remove_with_descendants(s->second);
+    }
+  }
+  trim_locked();
+  adopt_orphans(std::move(returned), chain, next);
+}
+
+void Mempool::expire() {
+  MutexLock lock(mutex_);
+  expire_locked();
+}
+
+void Mempool::expire_locked() {
+  const int64_t now = clock_.unix_seconds();
+  // Oldest first, so this costs nothing when nothing has expired (accept() calls it).
+  while (!by_time_.empty() && by_time_.begin()->first + kMempoolExpirySeconds <= now) {
+    remove_with_descendants(by_time_.begin()->second);
+  }
+  orphans_.expire(now);
+}
+
+void Mempool::trim_locked() {
+  while (bytes_ > options_.max_bytes) {
+    // The package of lowest descendant fee rate: evicting it frees the most room for the
+    // least fee. Ties go to the larger txid, so the choice is deterministic.
+    std::optional<std::pair<FeeAndSize, Txid>> worst;
+    for (const auto& [id, entry] : entries_) {
+      const FeeAndSize p = package(id, descendants(id));
+      if (!worst || compare_rate(p, worst->first) <= 0) worst = {p, id};
+    }
+    remove_with_descendants(worst->second);
+  }
+}
+
+void Mempool::add_entry(const Txid& id, Entry entry) {
+  for (const auto& p : entry.parents) entries_.at(p).children.insert(id);
+  for (const auto& in : entry.tx.inputs) spenders_[in.prevout] = id;
+  // A transaction returning from a disconnected block may already have pool children.
+  for (uint32_t i = 0; i < entry.tx.outputs.size(); ++i) {
+    if (auto s = spenders_.find(OutPoint{id, i}); s != spenders_.end()) {
+      entry.children.insert(s->second);
+      entries_.at(s->second).parents.insert(id);
+    }
+  }
+  bytes_ += entry.size;
+  by_time_.emplace(entry.time, id);
+  entries_.emplace(id, std::move(entry));
+}
+
+void Mempool::remove_entry(Txid id) {
+  auto it = entries_.find(id);
+  const Entry& entry = it->second;
+  for (const auto& p : entry.parents) entries_.at(p).children.erase(id);
+  for (const auto& c : entry.children) entries_.at(c).parents.erase(id);
+  for (const auto& in : entry.tx.inputs) spenders_.erase(in.prevout);
+  bytes_ -= entry.size;
+  by_time_.erase({entry.time, id});
+  entries_.erase(it);
+}
+
+void Mempool::remove_with_descendants(Txid id) {
+  for (const auto& d : descendants(id)) remove_entry(d);
+  remove_entry(id);
+}
+
+std::set<Txid> Mempool::ancestors(const Txid& id) const {
+  std::set<Txid> out;
+  std::vector<Txid> stack(entries_.at(id).parents.begin(), entries_.at(id).parents.end());
+  while (!stack.empty()) {
+    const Txid t = stack.back();
+    stack.pop_back();
+    if (!out.insert(t).second) continue;
+    for (const auto& p : entries_.at(t).parents) stack.push_back(p);
+  }
+  return out;
+}
+
+std::set<Txid> Mempool::descendants(const Txid& id) const {
+  std::set<Txid> out;
+  std::vector<Txid> stack(entries_.at(id).children.begin(), entries_.at(id).children.end());
+  while (!stack.empty()) {
+    const Txid t = stack.back();
+    stack.pop_back();
+    if (!out.insert(t).second) continue;
+    for (const auto& c : entries_.at(t).children) stack.push_back(c);
+  }
+  return out;
+}
+
+FeeAndSize Mempool::package(const Txid& id, const std::set<Txid>& others) const {
+  const Entry& e = entries_.at(id);
+  FeeAndSize out{e.fee, e.size};
+  for (const auto& o : others) {
+    out.fee += entries_.at(o).fee;
+    out.size += entries_.at(o).size;
+  }
+  return out;
+}
+
+std::vector<Transaction> Mempool::select_for_block(const TemplateLimits& limits) const {
+  MutexLock lock(mutex_);
+  // Bitcoin Core's algorithm: take the package (a transaction and its ancestors not yet
+  // taken) of highest fee rate; when a package is taken, the packages of its
+  // descendants shrink and are re-ranked.
+  struct Candidate {
+    FeeAndSize package;
+    Txid txid;
+    bool operator<(const Candidate& o) const {
+      const auto c = compare_rate(package, o.package);
+      if (c != 0) return c > 0;  // higher rate first
+      return txid < o.txid;
+    }
+  };
+  std::map<Txid, std::set<Txid>> pending;  // txid -> its ancestors not yet taken
+  std::map<Txid, FeeAndSize> packages;
+  std::set<Candidate> queue;
+  for (const auto& [id, entry] : entries_) {
+    pending[id] = ancestors(id);
+    packages[id] = package(id, pending[id]);
+    queue.insert({packages[id], id});
+  }
+  std::set<Txid> taken;
+  std::vector<Transaction> out;
+  size_t bytes = 0;
+  while (!queue.empty()) {
+    const Candidate best = *queue.begin();
+    queue.erase(queue.begin());
+    std::vector<Txid> members(pending[best.txid].begin(), pending[best.txid].end());
+    members.push_back(best.txid);
+    if (bytes + best.package.size > limits.max_bytes ||
+        out.size() + members.size() > limits.max_transactions) {
+      continue;  // a smaller package may still fit
+    }
+    // Parents before children: a transaction has more ancestors than any of its parents.
+    std::sort(members.begin(), members.end(), [&](const Txid& a, const Txid& b) {
+      return std::pair(pending[a].size(), a) < std::pair(pending[b].size(), b);
+    });
+    for (const auto& m : members) {
+      out.push_back(entries_.at(m).tx);
+      taken.insert(m);
+      queue.erase({packages[m], m});
+    }
+    bytes += best.package.size;
+    for (const auto& m : members) {
+      const Entry& e = entries_.at(m);
+      for (const auto& d : descendants(m)) {
+        if (taken.contains(d)) continue;
+        queue.erase({packages[d], d});
+        pending[d].erase(m);
+        packages[d].fee -= e.fee;
+        packages[d].size -= e.size;
+        queue.insert({packages[d], d});
+      }
+    }
+  }
+  return out;
+}
+
+bool Mempool::contains(const Txid& id) const {
+  MutexLock lock(mutex_);
+  return entries_.contains(id);
+}
+
+bool Mempool::contains_orphan(const Txid& id) const {
+  MutexLock lock(mutex_);
+  return orphans_.contains(id);
+}
+
+std::optional<FeeAndSize> Mempool::ancestor_package(const Txid& id) const {
+  MutexLock lock(mutex_);
+  if (!entries_.contains(id)) return std::nullopt;
+  return package(id, ancestors(id));
+}
+
+size_t Mempool::size() const {
+  MutexLock lock(mutex_);
+  return entries_.size();
+}
+
+size_t Mempool::orphan_count() const {
+  MutexLock lock(mutex_);
+  return orphans_.size();
+}
+
+size_t Mempool::bytes() const {
+  MutexLock lock(mutex_);
+  return bytes_;
+}
+
+}  // namespace cairn

@@ -1,0 +1,196 @@
+// The mempool: valid unconfirmed transactions waiting for a block, and the orphans waiting
+// for their parents. Rules and limits in docs/mempool.md.
+//
+// A transaction is validated against the chain's coins (a CoinView passed to each call,
+// the chain manager's UTXO cache) plus the outputs of transactions already in the pool,
+// with signatures checked through the shared SignatureCache, so that connecting a block
+// whose transactions came through the pool does not verify them again.
+//
+// Ordering is by ancestor package: a transaction counts with every unconfirmed ancestor it
+// needs, so a high-fee child pays for its low-fee parent (child pays for parent). Block
+// templates take packages best rate first; when full, the pool evicts the package of
+// lowest descendant fee rate (the transaction and everything that spends it).
+//
+// Time comes from the injected Clock. Thread-safe: every member function locks the pool,
+// and calls the CoinView it is given with that lock held (lock order: pool, then view).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <utility>
+#include <vector>
+
+#include "chain/coin_view.h"
+#include "chain/fee_rate.h"
+#include "chain/orphan_pool.h"
+#include "chain/sig_cache.h"
+#include "consensus/lock_eval.h"
+#include "primitives/block.h"
+#include "util/clock.h"
+#include "util/thread_annotations.h"
+
+namespace cairn {
+
+// Relay policy limits (not consensus: a block may hold what the pool refuses).
+inline constexpr size_t kMaxStandardTxBytes = 100'000;
+inline constexpr size_t kDefaultMaxMempoolBytes = 300'000'000;
+inline constexpr Amount kDefaultMinRelayFeePerKb = 1'000;
+inline constexpr int64_t kMempoolExpirySeconds = 14 * 24 * 60 * 60;
+// Counted including the transaction itself, as in Bitcoin Core.
+inline constexpr size_t kMaxAncestors = 25;
+inline constexpr size_t kMaxDescendants = 25;
+// Transactions one replacement may evict: the conflicting ones and all their descendants.
+inline constexpr size_t kMaxReplaced = 100;
+
+struct MempoolOptions {
+  Hash256 genesis;  // the network's, for sighashes
+  size_t max_bytes = kDefaultMaxMempoolBytes;
+  FeeRate min_relay_fee{kDefaultMinRelayFeePerKb};
+  // Blocks a coinbase output waits before it may be spent: a consensus parameter of the
+  // network, passed in because the pool only applies it.
+  uint64_t coinbase_maturity = 100;
+};
+
+// The block a pool transaction would be included in: what lock times are checked against.
+struct NextBlock {
+  uint64_t height = 0;
+  uint64_t median_time = 0;
+  // Median time past of the best-chain block at a height below `height` (the creation
+  // time of a spent coin, for relative time locks).
+  std::function<uint64_t(uint64_t height)> median_time_at;
+};
+
+// Why a transaction was refused. DO NOT REORDER: reported to peers and logs.
+enum class MempoolReject : uint8_t {
+  none = 0,
+  coinbase,  // a coinbase is only valid in a block
+  no_inputs,
+  no_outputs,
+  too_large,        // over kMaxStandardTxBytes
+  duplicate_input,  // two inputs spend the same outpoint
+  bad_amount,       // a value or a sum outside the money range
+  already_known,    // in the pool or the orphan pool (by txid)
+  missing_input,    // spends an output index a known transaction does not have
+  orphan_refused,   // parents unknown and the orphan pool would not keep it
+  immature_coinbase,
+  insufficient_funds,        // outputs exceed inputs
+  fee_too_low,               // below the minimum relay fee rate
+  non_final,                 // lock_time not reached by the next block
+  replacement_rate_too_low,  // not a higher fee rate than every transaction it replaces
+  replacement_fee_too_low,   // does not pay for the replaced fees plus its own relay
+  replacement_spends_conflict,
+  too_many_replaced,  // over kMaxReplaced
+  too_many_ancestors,
+  too_many_descendants,
+  lock_failed,    // an input's witness does not satisfy its lock (see lock_error)
+  pool_full,      // evicted at once: its package rate is the pool's lowest
+  storage_error,  // the chain view failed
+};
+const char* to_string(MempoolReject r);
+
+enum class TxStatus : uint8_t { accepted, orphaned, rejected };
+
+struct MempoolVerdict {
+  TxStatus status = TxStatus::rejected;
+  MempoolReject reason = MempoolReject::none;
+  LockError lock_error = LockError::ok;  // for lock_failed
+  uint32_t input = 0;                    // for lock_failed
+};
+
+// What a block template may hold (consensus limits less the coinbase's room).
+struct TemplateLimits {
+  size_t max_bytes = 0;
+  size_t max_transactions = 0;
+};
+
+class Mempool {
+ public:
+  // `clock` and `cache` must outlive the pool. `seed` drives random orphan eviction.
+  Mempool(MempoolOptions options, const Clock& clock, SignatureCache& cache, uint64_t seed);
+
+  // Validates `tx` and adds it (replacing what it conflicts with, if it pays enough), or
+  // keeps it as an orphan when a parent is unknown. Orphans waiting for it are retried.
+  MempoolVerdict accept(const Transaction& tx, const CoinView& chain, const NextBlock& next) EXCLUDES(mutex_);
+
+  // `block` is now the tip; `chain` already includes it. Removes its transactions and
+  // everything that conflicts with them, and retries orphans that spend its outputs.
+  void block_connected(const Block& block, const CoinView& chain, const NextBlock& next) EXCLUDES(mutex_);
+  // `block` left the best chain; `chain` no longer includes it. Its transactions return
+  // to the pool (without the fee minimum: they already paid their way into a block);
+  // pool transactions that spend a transaction that could not return leave with it.
+  void block_disconnected(const Block& block, const CoinView& chain, const NextBlock& next) EXCLUDES(mutex_);
+
+  // Drops transactions older than kMempoolExpirySeconds (with their descendants) and
+  // expired orphans. accept() calls it too.
+  void expire() EXCLUDES(mutex_);
+
+  // The best transactions for a block by ancestor package fee rate, parents before
+  // children, within `limits`.
+  std::vector<Transaction> select_for_block(const TemplateLimits& limits) const EXCLUDES(mutex_);
+
+  bool contains(const Txid& txid) const EXCLUDES(mutex_);
+  bool contains_orphan(const Txid& txid) const EXCLUDES(mutex_);
+  // Fee and size of the transaction with all its pool ancestors.
+  std::optional<FeeAndSize> ancestor_package(const Txid& txid) const EXCLUDES(mutex_);
+  size_t size() const EXCLUDES(mutex_);
+  size_t orphan_count() const EXCLUDES(mutex_);
+  // Sum of the encoded sizes of the pool's transactions (orphans not included).
+  size_t bytes() const EXCLUDES(mutex_);
+
+ private:
+  struct Entry {
+    Transaction tx;
+    size_t size = 0;
+    Amount fee = 0;
+    int64_t time = 0;
+    std::set<Txid> parents;   // pool transactions whose outputs it spends
+    std::set<Txid> children;  // pool transactions that spend its outputs
+  };
+
+  // What a transaction's inputs spend, found by resolve_inputs.
+  struct Inputs {
+    std::vector<TxOut> spent;            // per input (until the first missing one)
+    std::vector<SpendContext> contexts;  // per input
+    std::set<Txid> parents;              // pool transactions it spends from
+    std::set<Txid> conflicts;            // pool transactions spending the same outpoints
+    bool missing = false;                // some input's coin is unknown: an orphan
+  };
+
+  // `reinstate`: returning from a disconnected block (no fee minimum or size limit).
+  MempoolVerdict accept_one(const Transaction& tx, const CoinView& chain, const NextBlock& next,
+                            bool reinstate) REQUIRES(mutex_);
+  MempoolReject resolve_inputs(const Transaction& tx, const CoinView& chain, const NextBlock& next,
+                               Inputs& out) const REQUIRES(mutex_);
+  // The replacement rule (docs/mempool.md); `replaced` receives what the transaction evicts.
+  MempoolReject check_replacement(const FeeAndSize& tx, const Inputs& inputs, std::set<Txid>& replaced) const
+      REQUIRES(mutex_);
+  MempoolReject check_package_limits(const std::set<Txid>& parents) const REQUIRES(mutex_);
+  // Accepts the orphans waiting for each of `parents`, and theirs in turn.
+  void adopt_orphans(std::vector<Txid> parents, const CoinView& chain, const NextBlock& next)
+      REQUIRES(mutex_);
+  void expire_locked() REQUIRES(mutex_);
+  void trim_locked() REQUIRES(mutex_);
+  void add_entry(const Txid& txid, Entry entry) REQUIRES(mutex_);
+  // By value: callers pass ids that live in the structures these functions erase from.
+  void remove_entry(Txid txid) REQUIRES(mutex_);
+  void remove_with_descendants(Txid txid) REQUIRES(mutex_);
+  std::set<Txid> ancestors(const Txid& txid) const REQUIRES(mutex_);
+  std::set<Txid> descendants(const Txid& txid) const REQUIRES(mutex_);
+  FeeAndSize package(const Txid& txid, const std::set<Txid>& others) const REQUIRES(mutex_);
+
+  const MempoolOptions options_;
+  const Clock& clock_;
+  SignatureCache& cache_;
+  mutable Mutex mutex_;
+  std::map<Txid, Entry> entries_ GUARDED_BY(mutex_);
+  std::map<OutPoint, Txid> spenders_ GUARDED_BY(mutex_);           // outpoint -> the pool tx spending it
+  std::set<std::pair<int64_t, Txid>> by_time_ GUARDED_BY(mutex_);  // (entry time, txid), for expiry
+  size_t bytes_ GUARDED_BY(mutex_) = 0;
+  OrphanPool orphans_ GUARDED_BY(mutex_);
+};
+
+}  // namespace cairn
