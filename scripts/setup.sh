@@ -45,7 +45,8 @@ if ! node_ok; then
 fi
 node_ok || { echo "setup: Node.js >= 20.19 is required, found $(node --version 2>/dev/null || echo none)" >&2; exit 1; }
 
-if [[ -f package-lock.json ]]; then
-  npm ci --no-audit --no-fund --loglevel=error
-fi
+# The Node.js test tools: @noble/hashes at the root, js-libp2p under tests/interop.
+for dir in . tests/interop; do
+  [[ -f $dir/package-lock.json ]] && (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+done
 echo "setup: ok"

@@ -1,0 +1,223 @@
+// Cairn against js-libp2p (the js_node.mjs peer, run by Node.js as a child process on
+// 127.0.0.1): both dial directions, ping, and identify each way. The js peer prints one JSON
+// object per line on stdout; every wait here is bounded and the child is stopped by PID.
+// Exits 77 (skipped) when Node.js or this folder's node_modules is missing.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "net/host.h"
+#include "net/host_support.h"
+#include "net/ping.h"
+
+namespace cairn::net {
+namespace {
+
+using nlohmann::json;
+using testing::IoThread;
+using testing::run;
+
+constexpr auto kEventTimeout = std::chrono::seconds(20);
+constexpr auto kStopTimeout = std::chrono::seconds(5);
+// js-libp2p's default agent version: "js-libp2p/<version> node/<version>".
+constexpr std::string_view kJsAgentPrefix = "js-libp2p/3.2.0 ";
+
+// node js_node.mjs <args>, with pipes to its stdin and from its stdout.
+class JsNode {
+ public:
+  explicit JsNode(const std::vector<std::string>& args) {
+    int to_child[2];
+    int from_child[2];
+    if (pipe(to_child) != 0 || pipe(from_child) != 0) throw std::runtime_error("pipe failed");
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(to_child[0], STDIN_FILENO);
+      dup2(from_child[1], STDOUT_FILENO);
+      close(to_child[1]);
+      close(from_child[0]);
+      if (chdir(CAIRN_INTEROP_DIR) != 0) _exit(126);
+      std::vector<std::string> argv_strings{CAIRN_NODE_EXECUTABLE, "js_node.mjs"};
+      argv_strings.insert(argv_strings.end(), args.begin(), args.end());
+      std::vector<char*> argv;
+      for (auto& arg : argv_strings) argv.push_back(arg.data());
+      argv.push_back(nullptr);
+      execv(argv[0], argv.data());
+      _exit(127);
+    }
+    close(to_child[0]);
+    close(from_child[1]);
+    stdin_ = to_child[1];
+    stdout_ = from_child[0];
+  }
+  JsNode(const JsNode&) = delete;
+  JsNode& operator=(const JsNode&) = delete;
+
+  ~JsNode() {
+    close(stdin_);
+    kill(pid_, SIGTERM);
+    const auto deadline = SteadyClock::now() + kStopTimeout;
+    while (waitpid(pid_, nullptr, WNOHANG) == 0) {
+      if (SteadyClock::now() > deadline) {
+        kill(pid_, SIGKILL);
+        waitpid(pid_, nullptr, 0);
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    close(stdout_);
+  }
+
+  // The next event named `name`, skipping others; nullopt on timeout or end of output.
+  std::optional<json> wait_for(std::string_view name) {
+    const auto deadline = SteadyClock::now() + kEventTimeout;
+    for (;;) {
+      for (size_t newline = buffer_.find('\n'); newline != std::string::npos; newline = buffer_.find('\n')) {
+        const std::string line = buffer_.substr(0, newline);
+        buffer_.erase(0, newline + 1);
+        json event = json::parse(line, nullptr, false);
+        if (event.is_discarded()) continue;
+        if (event.value("event", "") == "error") ADD_FAILURE() << "js: " << event.value("message", "");
+        if (event.value("event", "") == name) return event;
+      }
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
+      if (left.count() <= 0) return std::nullopt;
+      pollfd readable{stdout_, POLLIN, 0};
+      if (poll(&readable, 1, static_cast<int>(left.count())) <= 0) return std::nullopt;
+      char chunk[4096];
+      const ssize_t n = read(stdout_, chunk, sizeof chunk);
+      if (n <= 0) return std::nullopt;
+      buffer_.append(chunk, static_cast<size_t>(n));
+    }
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int stdin_ = -1;
+  int stdout_ = -1;
+  std::string buffer_;
+};
+
+bool contains(const json& list, std::string_view item) {
+  return std::find(list.begin(), list.end(), item) != list.end();
+}
+
+bool contains(const std::vector<std::string>& list, std::string_view item) {
+  return std::find(list.begin(), list.end(), item) != list.end();
+}
+
+struct CairnNode {
+  explicit CairnNode(asio::io_context& io)
+      : host(Host::create(io, KeyPair::generate())),
+        address(host->listen(Multiaddr::parse("/ip4/127.0.0.1/tcp/0").value()).value()) {}
+  ~CairnNode() { host->stop(); }
+  std::shared_ptr<Host> host;
+  Multiaddr address;
+};
+
+// Cairn identifies every new connection on its own. (Asking again at the same time would
+// fail: js-libp2p serves one inbound identify stream per connection at a time.)
+std::optional<IdentifyInfo> wait_for_identify(const Host& host, const PeerId& peer) {
+  const auto deadline = SteadyClock::now() + kEventTimeout;
+  for (;;) {
+    if (auto info = host.peer_info(peer)) return info;
+    if (SteadyClock::now() > deadline) return std::nullopt;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+// What js learned about Cairn from identify.
+void expect_js_identified_cairn(const json& identified, const CairnNode& cairn) {
+  EXPECT_EQ(identified.value("peerId", ""), cairn.host->peer_id().to_base58());
+  EXPECT_EQ(identified.value("agentVersion", ""), "cairn/0.1.0");
+  EXPECT_EQ(identified.value("protocolVersion", ""), "ipfs/0.1.0");
+  EXPECT_TRUE(contains(identified["protocols"], kPingProtocolId)) << identified.dump();
+  EXPECT_TRUE(contains(identified["protocols"], kIdentifyProtocolId)) << identified.dump();
+  const std::string listen = cairn.address.to_string();
+  const bool listed = std::any_of(identified["listenAddrs"].begin(), identified["listenAddrs"].end(),
+                                  [&](const json& a) { return a.get<std::string>().starts_with(listen); });
+  EXPECT_TRUE(listed) << identified.dump();
+  EXPECT_TRUE(identified.value("observedAddr", "").starts_with("/ip4/127.0.0.1/tcp/")) << identified.dump();
+}
+
+// What Cairn learned about js from identify.
+void expect_cairn_identified_js(const IdentifyInfo& info, const std::optional<Multiaddr>& js_listen) {
+  EXPECT_TRUE(info.agent_version.starts_with(kJsAgentPrefix)) << info.agent_version;
+  EXPECT_TRUE(contains(info.protocols, kPingProtocolId));
+  EXPECT_TRUE(contains(info.protocols, kIdentifyProtocolId));
+  if (js_listen) {
+    EXPECT_NE(std::find(info.listen_addrs.begin(), info.listen_addrs.end(), *js_listen), info.listen_addrs.end());
+  }
+  ASSERT_TRUE(info.observed_addr);
+  EXPECT_TRUE(info.observed_addr->to_string().starts_with("/ip4/127.0.0.1/tcp/")) << info.observed_addr->to_string();
+}
+
+TEST(Libp2pInterop, CairnDialsJs) {
+  IoThread thread;
+  CairnNode cairn(thread.io);
+  JsNode js({"listen"});
+  auto listening = js.wait_for("listening");
+  ASSERT_TRUE(listening) << "js did not start";
+  const auto js_address = Multiaddr::parse((*listening)["addrs"][0].get<std::string>()).value();
+  const auto js_peer = js_address.peer_id().value();
+
+  auto dialled = run(thread.io, cairn.host->dial(js_address), kEventTimeout);
+  ASSERT_TRUE(dialled && dialled->ok()) << (dialled ? dialled->error().to_string() : "timeout");
+  EXPECT_EQ(**dialled, js_peer);
+
+  auto info = wait_for_identify(*cairn.host, js_peer);
+  ASSERT_TRUE(info) << "Cairn did not identify js";
+  const std::string js_text = js_address.to_string();
+  expect_cairn_identified_js(*info, Multiaddr::parse(js_text.substr(0, js_text.find("/p2p/"))).value());
+
+  auto rtt = run(thread.io, cairn.host->ping(js_peer), kEventTimeout);
+  ASSERT_TRUE(rtt && rtt->ok()) << (rtt ? rtt->error().to_string() : "timeout");
+
+  auto identified = js.wait_for("identified");
+  ASSERT_TRUE(identified) << "js did not identify Cairn";
+  expect_js_identified_cairn(*identified, cairn);
+}
+
+TEST(Libp2pInterop, JsDialsCairn) {
+  IoThread thread;
+  CairnNode cairn(thread.io);
+  JsNode js({"dial", cairn.address.with_peer_id(cairn.host->peer_id()).value().to_string()});
+  auto listening = js.wait_for("listening");
+  ASSERT_TRUE(listening) << "js did not start";
+  const auto js_peer = PeerId::parse((*listening)["peerId"].get<std::string>()).value();
+
+  auto identified = js.wait_for("identified");
+  ASSERT_TRUE(identified) << "js did not identify Cairn";
+  expect_js_identified_cairn(*identified, cairn);
+  auto pinged = js.wait_for("ping");
+  ASSERT_TRUE(pinged) << "js could not ping Cairn";
+
+  // js does not listen in this mode, so it announces no listen address.
+  auto info = wait_for_identify(*cairn.host, js_peer);
+  ASSERT_TRUE(info) << "Cairn did not identify js";
+  expect_cairn_identified_js(*info, std::nullopt);
+  auto rtt = run(thread.io, cairn.host->ping(js_peer), kEventTimeout);
+  ASSERT_TRUE(rtt && rtt->ok()) << (rtt ? rtt->error().to_string() : "timeout");
+}
+
+}  // namespace
+}  // namespace cairn::net
+
+int main(int argc, char** argv) {
+  const std::filesystem::path modules = std::filesystem::path(CAIRN_INTEROP_DIR) / "node_modules";
+  if (std::string_view(CAIRN_NODE_EXECUTABLE).empty() || !std::filesystem::is_directory(modules)) {
+    std::cerr << "libp2p interop: skipped: needs Node.js and `npm ci` in " << CAIRN_INTEROP_DIR << '\n';
+    return 77;
+  }
+  ::testing::InitGoogleTest(&argc, argv);
+  return RUN_ALL_TESTS();
+}

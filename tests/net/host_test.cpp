@@ -1,0 +1,202 @@
+#include "net/host.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/this_coro.hpp>
+
+#include "net/host_support.h"
+#include "net/ping.h"
+
+namespace cairn::net {
+namespace {
+
+using testing::IoThread;
+using testing::run;
+using asio::ip::tcp;
+
+const Multiaddr& loopback() {
+  static const Multiaddr address = Multiaddr::parse("/ip4/127.0.0.1/tcp/0").value();
+  return address;
+}
+
+HostOptions quiet(HostOptions options = {}) {
+  options.log = [](const std::string&) {};
+  return options;
+}
+
+struct Node {
+  Node(asio::io_context& io, HostOptions options = quiet())
+      : host(Host::create(io, KeyPair::generate(), std::move(options))), address(host->listen(loopback()).value()) {}
+  ~Node() { host->stop(); }
+  Multiaddr dial_address() const { return address.with_peer_id(host->peer_id()).value(); }
+  std::shared_ptr<Host> host;
+  Multiaddr address;
+};
+
+bool contains(const std::vector<std::string>& list, std::string_view item) {
+  return std::find(list.begin(), list.end(), item) != list.end();
+}
+
+TEST(Host, DialIdentifiesBothWaysAndPings) {
+  IoThread thread;
+  Node a(thread.io), b(thread.io);
+  auto dialled = run(thread.io, a.host->dial(b.dial_address()));
+  ASSERT_TRUE(dialled && dialled->ok()) << (dialled ? dialled->error().to_string() : "timeout");
+  EXPECT_EQ(**dialled, b.host->peer_id());
+
+  auto b_seen_by_a = run(thread.io, a.host->identify(b.host->peer_id()));
+  ASSERT_TRUE(b_seen_by_a && b_seen_by_a->ok()) << (b_seen_by_a ? b_seen_by_a->error().to_string() : "timeout");
+  EXPECT_EQ((*b_seen_by_a)->agent_version, "cairn/0.1.0");
+  EXPECT_EQ((*b_seen_by_a)->protocol_version, "ipfs/0.1.0");
+  EXPECT_TRUE(contains((*b_seen_by_a)->protocols, kPingProtocolId));
+  EXPECT_TRUE(contains((*b_seen_by_a)->protocols, kIdentifyPushProtocolId));
+  EXPECT_EQ((*b_seen_by_a)->listen_addrs, std::vector<Multiaddr>{b.address});
+  ASSERT_TRUE((*b_seen_by_a)->observed_addr);
+  EXPECT_EQ((*b_seen_by_a)->observed_addr->components()[0], b.address.components()[0]);  // 127.0.0.1
+
+  // B identifies A over the same connection: it saw A's outbound port, not A's listen port.
+  auto a_seen_by_b = run(thread.io, b.host->identify(a.host->peer_id()));
+  ASSERT_TRUE(a_seen_by_b && a_seen_by_b->ok()) << (a_seen_by_b ? a_seen_by_b->error().to_string() : "timeout");
+  EXPECT_EQ((*a_seen_by_b)->listen_addrs, std::vector<Multiaddr>{a.address});
+  EXPECT_EQ((*a_seen_by_b)->public_key, a.host->public_key());
+  ASSERT_TRUE((*a_seen_by_b)->observed_addr);
+  EXPECT_EQ((*a_seen_by_b)->observed_addr->components()[0], b.address.components()[0]);
+
+  auto rtt = run(thread.io, a.host->ping(b.host->peer_id()));
+  ASSERT_TRUE(rtt && rtt->ok()) << (rtt ? rtt->error().to_string() : "timeout");
+  EXPECT_GT(**rtt, Duration::zero());
+  EXPECT_LT(**rtt, std::chrono::seconds(5));
+
+  // Every protocol ran over the one connection each side has.
+  EXPECT_EQ(a.host->connection_count(), 1u);
+  EXPECT_EQ(b.host->connection_count(), 1u);
+}
+
+TEST(Host, NegotiatesTheMuxerWithMultistreamWithoutAnEarlyMuxer) {
+  IoThread thread;
+  HostOptions late = quiet();
+  late.connection.early_muxer = false;
+  Node a(thread.io, late), b(thread.io);
+  ASSERT_TRUE(run(thread.io, a.host->dial(b.dial_address())).value().ok());
+  EXPECT_TRUE(run(thread.io, a.host->ping(b.host->peer_id())).value().ok());
+  EXPECT_TRUE(run(thread.io, b.host->ping(a.host->peer_id())).value().ok());
+}
+
+TEST(Host, CustomProtocolEchoesOnAStream) {
+  IoThread thread;
+  Node a(thread.io), b(thread.io);
+  b.host->set_handler("/test/echo/1.0.0", [](Stream stream) -> asio::awaitable<void> {
+    for (;;) {
+      auto bytes = co_await stream.read(kReadChunkSize);
+      if (!bytes || bytes->empty()) co_return;
+      if (!co_await stream.write(std::move(bytes).value())) co_return;
+    }
+  });
+  ASSERT_TRUE(run(thread.io, a.host->dial(b.dial_address())).value().ok());
+
+  // Larger than a Yamux window, so flow control has to work both ways.
+  Bytes message(600 * 1024);
+  for (size_t i = 0; i < message.size(); ++i) message[i] = static_cast<uint8_t>(i * 7);
+  auto echo = [&]() -> asio::awaitable<Result<Bytes>> {
+    std::vector<std::string> protocols{"/test/nope/1.0.0", "/test/echo/1.0.0"};
+    CAIRN_CO_TRY(Stream stream, co_await a.host->new_stream(b.host->peer_id(), std::move(protocols)));
+    if (stream.protocol() != "/test/echo/1.0.0") co_return Error{ErrorCode::decode, "wrong protocol"};
+    CAIRN_CO_TRY_STATUS(co_await stream.write(message));
+    CAIRN_CO_TRY_STATUS(co_await stream.close());
+    CAIRN_CO_TRY(Bytes received, co_await stream.read_exact(message.size()));
+    co_return received;
+  };
+  auto received = run(thread.io, echo());
+  ASSERT_TRUE(received && received->ok()) << (received ? received->error().to_string() : "timeout");
+  EXPECT_EQ(**received, message);
+}
+
+TEST(Host, UnsupportedProtocolFailsTheStreamNotTheConnection) {
+  IoThread thread;
+  Node a(thread.io), b(thread.io);
+  ASSERT_TRUE(run(thread.io, a.host->dial(b.dial_address())).value().ok());
+  std::vector<std::string> protocols{"/test/nope/1.0.0"};
+  auto stream = run(thread.io, a.host->new_stream(b.host->peer_id(), protocols));
+  ASSERT_TRUE(stream);
+  ASSERT_FALSE(stream->ok());
+  EXPECT_EQ(stream->error().code, ErrorCode::not_found);
+  EXPECT_TRUE(run(thread.io, a.host->ping(b.host->peer_id())).value().ok());
+}
+
+TEST(Host, InboundLimitRefusesTheConnectionOverIt) {
+  IoThread thread;
+  HostOptions limited = quiet();
+  limited.max_inbound = 1;
+  Node server(thread.io, limited), first(thread.io), second(thread.io);
+  ASSERT_TRUE(run(thread.io, first.host->dial(server.dial_address())).value().ok());
+  auto refused = run(thread.io, second.host->dial(server.dial_address()));
+  ASSERT_TRUE(refused);
+  EXPECT_FALSE(refused->ok());
+  EXPECT_EQ(server.host->connection_count(), 1u);
+}
+
+TEST(Host, OutboundLimitFailsTheDialAtOnce) {
+  IoThread thread;
+  HostOptions limited = quiet();
+  limited.max_outbound = 1;
+  Node client(thread.io, limited), first(thread.io), second(thread.io);
+  ASSERT_TRUE(run(thread.io, client.host->dial(first.dial_address())).value().ok());
+  auto refused = run(thread.io, client.host->dial(second.dial_address()));
+  ASSERT_TRUE(refused);
+  ASSERT_FALSE(refused->ok());
+  EXPECT_EQ(refused->error().code, ErrorCode::limit);
+}
+
+TEST(Host, DialingTheWrongPeerIdFails) {
+  IoThread thread;
+  Node a(thread.io), b(thread.io), c(thread.io);
+  const Multiaddr wrong = b.address.with_peer_id(c.host->peer_id()).value();
+  auto dialled = run(thread.io, a.host->dial(wrong));
+  ASSERT_TRUE(dialled);
+  EXPECT_FALSE(dialled->ok());
+  EXPECT_FALSE(a.host->connected(b.host->peer_id()));
+}
+
+TEST(Host, StalledInboundHandshakeIsClosed) {
+  IoThread thread;
+  HostOptions fast = quiet();
+  fast.connection.handshake_timeout = std::chrono::milliseconds(300);
+  Node server(thread.io, fast);
+  const TcpDialTarget target = server.address.tcp_dial_target().value();
+  // A client that connects and then says nothing: the server must hang up on it.
+  auto silent = [&]() -> asio::awaitable<boost::system::error_code> {
+    tcp::socket socket(co_await asio::this_coro::executor);
+    co_await socket.async_connect(tcp::endpoint(asio::ip::make_address(target.host), target.port), asio::use_awaitable);
+    Bytes buffer(256);
+    boost::system::error_code ec;
+    while (!ec) co_await socket.async_read_some(asio::buffer(buffer), asio::redirect_error(asio::use_awaitable, ec));
+    co_return ec;
+  };
+  const auto start = SteadyClock::now();
+  auto ended = run(thread.io, silent(), std::chrono::seconds(5));
+  ASSERT_TRUE(ended) << "the server kept a silent connection open";
+  EXPECT_EQ(*ended, asio::error::eof);
+  EXPECT_LT(SteadyClock::now() - start, std::chrono::seconds(3));
+}
+
+TEST(Host, StalledOutboundHandshakeTimesOut) {
+  IoThread thread;
+  HostOptions fast = quiet();
+  fast.connection.handshake_timeout = std::chrono::milliseconds(300);
+  Node client(thread.io, fast);
+  // A server that accepts and never answers.
+  tcp::acceptor mute(thread.io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  tcp::socket accepted(thread.io);
+  mute.async_accept(accepted, [](boost::system::error_code) {});
+  const auto address =
+      Multiaddr::parse("/ip4/127.0.0.1/tcp/" + std::to_string(mute.local_endpoint().port())).value();
+  auto dialled = run(thread.io, client.host->dial(address), std::chrono::seconds(5));
+  ASSERT_TRUE(dialled) << "the dial did not time out";
+  ASSERT_FALSE(dialled->ok());
+  EXPECT_NE(dialled->error().message.find("handshake timed out"), std::string::npos) << dialled->error().message;
+  asio::post(thread.io, [&] { mute.close(); });
+}
+
+}  // namespace
+}  // namespace cairn::net

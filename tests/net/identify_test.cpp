@@ -1,0 +1,90 @@
+#include "net/identify.h"
+
+#include <gtest/gtest.h>
+
+#include "identify.pb.h"
+
+namespace cairn::net {
+namespace {
+
+IdentifyInfo sample(const KeyPair& key) {
+  return IdentifyInfo{"ipfs/0.1.0",
+                      "cairn/0.1.0",
+                      key.public_key(),
+                      {Multiaddr::parse("/ip4/127.0.0.1/tcp/4001").value()},
+                      Multiaddr::parse("/ip4/10.0.0.2/tcp/55555").value(),
+                      {"/ipfs/id/1.0.0", "/ipfs/ping/1.0.0"}};
+}
+
+// Strips the uvarint length prefix (one byte for these small messages).
+ByteSpan body(const Bytes& framed) { return ByteSpan(framed).subspan(1); }
+
+TEST(Identify, RoundTripsEveryField) {
+  const KeyPair key = KeyPair::generate();
+  const IdentifyInfo info = sample(key);
+  const Bytes framed = encode_identify(info);
+  ASSERT_EQ(framed[0], framed.size() - 1);
+  auto decoded = decode_identify(body(framed), PeerId::from_public_key(key.public_key()));
+  ASSERT_TRUE(decoded.ok()) << decoded.error().to_string();
+  EXPECT_EQ(decoded->agent_version, info.agent_version);
+  EXPECT_EQ(decoded->protocol_version, info.protocol_version);
+  EXPECT_EQ(decoded->public_key, info.public_key);
+  EXPECT_EQ(decoded->listen_addrs, info.listen_addrs);
+  EXPECT_EQ(decoded->observed_addr, info.observed_addr);
+  EXPECT_EQ(decoded->protocols, info.protocols);
+}
+
+TEST(Identify, RefusesAKeyThatIsNotThePeers) {
+  const KeyPair key = KeyPair::generate();
+  const PeerId other = PeerId::from_public_key(KeyPair::generate().public_key());
+  auto decoded = decode_identify(body(encode_identify(sample(key))), other);
+  ASSERT_FALSE(decoded.ok());
+  EXPECT_EQ(decoded.error().code, ErrorCode::verify);
+}
+
+TEST(Identify, RequiresThePublicKey) {
+  pb::Identify message;
+  message.set_agentversion("x");
+  const std::string bytes = message.SerializeAsString();
+  auto decoded = decode_identify(as_bytes(bytes), PeerId::from_public_key(KeyPair::generate().public_key()));
+  ASSERT_FALSE(decoded.ok());
+  EXPECT_EQ(decoded.error().code, ErrorCode::decode);
+}
+
+TEST(Identify, SkipsAddressesItCannotParse) {
+  const KeyPair key = KeyPair::generate();
+  pb::Identify message;
+  const Bytes public_key = encode_public_key(key.public_key());
+  message.set_publickey(public_key.data(), public_key.size());
+  message.add_listenaddrs(std::string("\\x04\\x7f\\x00\\x00\\x01\\x06\\x0f\\xa1\\xdd\\x03", 10));  // .../tcp/4001/ws
+  const Bytes good = Multiaddr::parse("/ip4/127.0.0.1/tcp/4001").value().to_bytes();
+  message.add_listenaddrs(good.data(), good.size());
+  const std::string bytes = message.SerializeAsString();
+  auto decoded = decode_identify(as_bytes(bytes), PeerId::from_public_key(key.public_key()));
+  ASSERT_TRUE(decoded.ok()) << decoded.error().to_string();
+  EXPECT_EQ(decoded->listen_addrs.size(), 1u);
+}
+
+TEST(Identify, RefusesMessagesOverTheLimit) {
+  const KeyPair key = KeyPair::generate();
+  const Bytes oversized(kMaxIdentifyMessageSize + 1, 0);
+  auto decoded = decode_identify(oversized, PeerId::from_public_key(key.public_key()));
+  ASSERT_FALSE(decoded.ok());
+  EXPECT_EQ(decoded.error().code, ErrorCode::limit);
+}
+
+TEST(Identify, PushReplacesOnlyTheFieldsItCarries) {
+  const KeyPair key = KeyPair::generate();
+  const PeerId peer = PeerId::from_public_key(key.public_key());
+  pb::Identify push;
+  push.add_protocols("/new/1.0.0");
+  const std::string bytes = push.SerializeAsString();
+  auto updated = apply_identify_push(as_bytes(bytes), peer, sample(key));
+  ASSERT_TRUE(updated.ok()) << updated.error().to_string();
+  EXPECT_EQ(updated->protocols, std::vector<std::string>{"/new/1.0.0"});
+  EXPECT_EQ(updated->agent_version, "cairn/0.1.0");
+  EXPECT_EQ(updated->public_key, key.public_key());
+}
+
+}  // namespace
+}  // namespace cairn::net
