@@ -22,42 +22,6 @@ std::optional<ChainWork> ChainWork::checked_add(const ChainWork& other) const {
   return sum;
 }
 
-const char* to_string(BlockError e) {
-  switch (e) {
-    case BlockError::bad_header:
-      return "bad-header";
-    case BlockError::unknown_parent:
-      return "unknown-parent";
-    case BlockError::invalid_parent:
-      return "invalid-parent";
-    case BlockError::work_overflow:
-      return "work-overflow";
-    case BlockError::mutated:
-      return "mutated";
-    case BlockError::bad_coinbase:
-      return "bad-coinbase";
-    case BlockError::missing_input:
-      return "missing-input";
-    case BlockError::duplicate_output:
-      return "duplicate-output";
-    case BlockError::bad_amount:
-      return "bad-amount";
-    case BlockError::overspend:
-      return "overspend";
-    case BlockError::immature_coinbase:
-      return "immature-coinbase";
-    case BlockError::coinbase_overpays:
-      return "coinbase-overpays";
-    case BlockError::bad_lock:
-      return "bad-lock";
-    case BlockError::bad_state_root:
-      return "bad-state-root";
-    case BlockError::known_invalid:
-      return "known-invalid";
-  }
-  return "unknown";
-}
-
 std::optional<BlockRejection> TestChainRules::check_header(const BlockHeader& header,
                                                            const ParentInfo& parent) const {
   if (header.version != kHeaderVersion)

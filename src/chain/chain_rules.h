@@ -16,6 +16,7 @@
 #include <string>
 #include <utility>
 
+#include "consensus/block_error.h"
 #include "primitives/amount.h"
 #include "primitives/block.h"
 #include "util/bytes.h"
@@ -33,33 +34,6 @@ struct ChainWork {
 
   auto operator<=>(const ChainWork&) const = default;
   bool operator==(const ChainWork&) const = default;
-};
-
-// Why a block was refused. DO NOT REORDER: reasons are reported to peers and logs.
-enum class BlockError : uint8_t {
-  bad_header,         // the rules refused the header given its parent
-  unknown_parent,     // the parent is not in the block index
-  invalid_parent,     // the parent or an ancestor is invalid
-  work_overflow,      // cumulative work does not fit in 256 bits
-  mutated,            // tx, witness or vote root differ: the body is not this header's
-  bad_coinbase,       // no coinbase first, a second coinbase, or a malformed one
-  missing_input,      // an input spends an outpoint that is absent or already spent
-  duplicate_output,   // an output would overwrite an unspent coin
-  bad_amount,         // a value or a sum leaves the money range
-  overspend,          // a transaction's outputs exceed its inputs
-  immature_coinbase,  // a coinbase output spent before maturity
-  coinbase_overpays,  // the coinbase claims more than subsidy + fees
-  bad_lock,           // an input's witness does not satisfy its lock (see `lock`)
-  bad_state_root,     // the header's state root differs from the computed one
-  known_invalid,      // the block was already found invalid
-};
-
-const char* to_string(BlockError e);
-
-// A verdict against a block, with a message naming the transaction and input.
-struct BlockRejection {
-  BlockError reason;
-  std::string message;
 };
 
 // The parent a header is checked against.
