@@ -43,6 +43,9 @@ struct ParentInfo {
   // Of the block being checked: the median timestamp of the parent and up to 10 of its
   // ancestors (BIP-113), which a new header's timestamp must exceed under [C]'s rules.
   uint64_t median_time_past = 0;
+  // The node's clock (Unix seconds) when the header is checked: a timestamp too far ahead
+  // of it is refused (time_too_new), so the same header may pass later.
+  uint64_t now = 0;
 };
 
 class ChainRules {
