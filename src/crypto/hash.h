@@ -42,6 +42,8 @@ enum class HashContext : uint8_t {
   lthash_root,     // LtHash lanes -> state root
   vote,            // finality vote id (vote root leaves)
   vote_sign,       // the message a validator signs for a vote
+  unbond_sign,     // the message a voting key signs to unbond
+  gossip_id,       // gossipsub message id of Cairn's topics (StrictNoSign)
   kCount,
 };
 
@@ -69,6 +71,8 @@ inline constexpr std::array<HashContextInfo, static_cast<size_t>(HashContext::kC
     {HashContext::lthash_root, "cairn v1 lthash root"},
     {HashContext::vote, "cairn v1 vote"},
     {HashContext::vote_sign, "cairn v1 vote sign"},
+    {HashContext::unbond_sign, "cairn v1 unbond sign"},
+    {HashContext::gossip_id, "cairn v1 gossip id"},
 }};
 
 std::string_view context_string(HashContext ctx);
