@@ -1,5 +1,6 @@
 #include "primitives/block.h"
 
+#include <algorithm>
 #include <cassert>
 #include <string>
 
@@ -149,7 +150,38 @@ Result<Block> decode_block(ByteSpan bytes) {
   return r.finish(std::move(b));
 }
 
-BlockHash block_hash(const BlockHeader& h) { return hash(HashContext::header, encode(h)); }
+namespace {
+
+// Little-endian, as the codec writes integers (util/codec.h).
+template <class T>
+uint8_t* put_le(uint8_t* out, T v) {
+  for (size_t i = 0; i < sizeof(T); ++i) *out++ = static_cast<uint8_t>(v >> (8 * i));
+  return out;
+}
+
+uint8_t* put_raw(uint8_t* out, const Hash256& h) { return std::copy(h.begin(), h.end(), out); }
+
+}  // namespace
+
+// The same bytes as encode(Writer&, const BlockHeader&); tests/consensus/pow_test.cpp compares them.
+HeaderBytes encode_header_bytes(const BlockHeader& h) {
+  HeaderBytes out;
+  uint8_t* p = out.data();
+  p = put_le(p, h.version);
+  p = put_le(p, h.height);
+  p = put_raw(p, h.prev);
+  p = put_raw(p, h.tx_root);
+  p = put_raw(p, h.witness_root);
+  p = put_raw(p, h.state_root);
+  p = put_raw(p, h.vote_root);
+  p = put_le(p, h.timestamp);
+  p = put_le(p, h.target);
+  p = put_le(p, h.nonce);
+  assert(p == out.data() + out.size());
+  return out;
+}
+
+BlockHash block_hash(const BlockHeader& h) { return hash(HashContext::header, encode_header_bytes(h)); }
 
 Hash256 vote_id(const Vote& v) { return hash(HashContext::vote, encode(v)); }
 

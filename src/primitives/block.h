@@ -1,6 +1,7 @@
 // Block headers, finality votes and blocks. Encodings in docs/consensus.md.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -68,6 +69,11 @@ Result<BlockHeader> decode_header(ByteSpan bytes);
 Result<Vote> decode_vote(ByteSpan bytes);
 Result<Block> decode_block(ByteSpan bytes);
 
+// The 192-byte header encoding in a fixed array: no allocation, for the miner's loop.
+using HeaderBytes = std::array<uint8_t, kHeaderBytes>;
+HeaderBytes encode_header_bytes(const BlockHeader& h);
+
+// H("cairn v1 header", header): the block hash and proof-of-work hash. Allocation-free.
 BlockHash block_hash(const BlockHeader& h);
 // The id of a vote in the block's vote root (signature included).
 Hash256 vote_id(const Vote& v);

@@ -17,7 +17,11 @@ struct Coin {
 };
 
 // DO NOT CHANGE THESE VALUES: the first byte of every state element (docs/consensus.md §12).
-enum class StateElementKind : uint8_t { utxo = 1 };
+enum class StateElementKind : uint8_t {
+  utxo = 1,
+  validator = 2,  // a validator record (primitives/staking.h)
+  finality = 3,   // the finality state (consensus/staking.h)
+};
 
 void encode(Writer& w, const Coin& coin);
 Coin decode_coin(Reader& r);

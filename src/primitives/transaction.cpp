@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "primitives/staking.h"
+
 namespace cairn {
 namespace {
 
@@ -23,6 +25,11 @@ CoinbaseBody read_coinbase_body(Reader& r) {
   return body;
 }
 
+template <class Body>
+void check_body(Reader& r, const Result<Body>& body) {
+  if (!body) r.fail(body.error().code, "body", body.error().message);
+}
+
 // The body of each kind must itself decode strictly, so a payload has one encoding.
 void check_payload_body(Reader& r, const Payload& p) {
   switch (p.kind) {
@@ -30,10 +37,15 @@ void check_payload_body(Reader& r, const Payload& p) {
       if (!p.body.empty()) r.fail(ErrorCode::decode, "body", "must be empty for payload kind none");
       return;
     case PayloadKind::coinbase:
-      if (auto body = decode_coinbase_body(p.body); !body) {
-        r.fail(body.error().code, "body", body.error().message);
-      }
-      return;
+      return check_body(r, decode_coinbase_body(p.body));
+    case PayloadKind::bond:
+      return check_body(r, decode_bond_body(p.body));
+    case PayloadKind::unbond:
+      return check_body(r, decode_unbond_body(p.body));
+    case PayloadKind::withdraw:
+      return check_body(r, decode_withdraw_body(p.body));
+    case PayloadKind::slash:
+      return check_body(r, decode_slash_body(p.body));
   }
 }
 
@@ -89,7 +101,7 @@ TxOut decode_txout(Reader& r) {
 Payload decode_payload(Reader& r) {
   Payload p;
   const uint8_t kind = r.u8("kind");
-  if (r.ok() && kind > static_cast<uint8_t>(PayloadKind::coinbase)) {
+  if (r.ok() && kind > static_cast<uint8_t>(PayloadKind::slash)) {
     r.fail(ErrorCode::decode, "kind", "unknown payload kind " + std::to_string(kind));
     return p;
   }

@@ -44,6 +44,11 @@ struct TxOut {
 enum class PayloadKind : uint8_t {
   none = 0,      // an ordinary transfer
   coinbase = 1,  // the first transaction of a block: no inputs; body = height, extra data
+  // Staking (primitives/staking.h, docs/consensus.md "Staking and finality").
+  bond = 2,      // locks coins as a validator's stake
+  unbond = 3,    // starts a validator's exit
+  withdraw = 4,  // releases an exited validator's stake to its owner
+  slash = 5,     // evidence of a double or surround vote
 };
 
 struct CoinbaseBody {

@@ -69,7 +69,17 @@ TEST(Payload, NoneAndCoinbaseRoundTrip) {
 }
 
 TEST(Payload, UnknownKindIsRejected) {
-  expect_decode_error({0x02, 0x00}, decode_payload_bytes, "kind: unknown payload kind 2");
+  expect_decode_error({0x06, 0x00}, decode_payload_bytes, "kind: unknown payload kind 6");
+}
+
+TEST(Payload, StakingBodiesMustDecode) {
+  // Kinds 2..5 are known; an empty body is not a valid bond, unbond, withdraw or slash.
+  for (uint8_t kind = 2; kind <= 5; ++kind) {
+    SCOPED_TRACE(kind);
+    auto decoded = decode_payload_bytes(Bytes{kind, 0x00});
+    ASSERT_FALSE(decoded.ok());
+    EXPECT_NE(decoded.error().message.find("body"), std::string::npos) << decoded.error().message;
+  }
 }
 
 TEST(Payload, NoneMustHaveAnEmptyBody) {
