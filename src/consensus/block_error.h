@@ -35,12 +35,12 @@ enum class BlockError : uint8_t {
   overweight,         // the block's weight exceeds the weight limit
   too_many_transactions,
   too_many_votes,
-  duplicate_transaction,  // a txid appears twice in the block
-  non_final,              // a transaction's lock time has not passed
-  bad_vote,               // a vote is malformed, unsigned, from a non-validator, or repeated
-  vote_out_of_window,     // a vote's target is outside the inclusion window
-  bad_stake,              // a bond, unbond or withdrawal is not valid in this state
-  bad_evidence,           // slashing evidence does not prove an offence
+  duplicate_transaction,      // a txid appears twice in the block
+  non_final,                  // a transaction's lock time has not passed
+  bad_vote,                   // a vote is malformed, unsigned, from a non-validator, or repeated
+  vote_out_of_window,         // a vote's target is outside the inclusion window
+  bad_stake,                  // a bond, unbond or withdrawal is not valid in this state
+  bad_evidence,               // slashing evidence does not prove an offence
   conflicts_with_finalized,   // the block forks below the finalized checkpoint
   conflicts_with_checkpoint,  // the block's chain misses the compiled-in checkpoint
   reorg_too_deep,             // the fork point is below the pruned blocks' undo data

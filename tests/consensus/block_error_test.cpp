@@ -1,9 +1,9 @@
 #include "consensus/block_error.h"
 
-#include <gtest/gtest.h>
-
 #include <set>
 #include <string>
+
+#include <gtest/gtest.h>
 
 namespace cairn {
 namespace {
