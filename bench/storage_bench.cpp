@@ -4,8 +4,6 @@
 //
 // Wall time, not CPU time: RocksDB does part of the work (WAL, flushes, compactions) in
 // its own threads and in the kernel.
-#include <unistd.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -14,6 +12,7 @@
 #include <vector>
 
 #include <benchmark/benchmark.h>
+#include <unistd.h>
 
 #include "primitives/coin.h"
 #include "storage/keys.h"

@@ -22,7 +22,14 @@ BlockNode* BlockIndex::insert(const BlockHash& hash, const BlockHeader& header, 
   [[maybe_unused]] const bool inserted = nodes_.emplace(hash, std::move(node)).second;
   assert(inserted);
   if (parent != nullptr) parent->children.push_back(raw);
+  by_height_[header.height].push_back(raw);
   return raw;
+}
+
+const std::vector<BlockNode*>& BlockIndex::at_height(uint64_t height) const {
+  static const std::vector<BlockNode*> kNone;
+  auto it = by_height_.find(height);
+  return it == by_height_.end() ? kNone : it->second;
 }
 
 }  // namespace cairn

@@ -46,9 +46,12 @@ class BlockIndex {
                     BlockNode* parent);
   // Every node, in hash order (for loading and checks, not for consensus decisions).
   const std::map<BlockHash, std::unique_ptr<BlockNode>>& nodes() const { return nodes_; }
+  // Every node at `height` (any branch), in insertion order: what pruning visits.
+  const std::vector<BlockNode*>& at_height(uint64_t height) const;
 
  private:
   std::map<BlockHash, std::unique_ptr<BlockNode>> nodes_;
+  std::map<uint64_t, std::vector<BlockNode*>> by_height_;
   uint64_t next_sequence_ = 0;
 };
 

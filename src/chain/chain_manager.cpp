@@ -1,6 +1,7 @@
 #include "chain/chain_manager.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cassert>
 #include <string>
 
@@ -22,9 +23,84 @@ std::optional<BlockRejection> rejection(BlockError reason, std::string message) 
   return BlockRejection{reason, std::move(message)};
 }
 
-// Median of the timestamps of `last` and up to kMedianTimeSpan - 1 of its ancestors: the
-// median time past of a child of `last`.
-uint64_t median_time_through(const BlockNode& last) {
+// Verifies a block's transactions on a pool while the caller's sequential pass goes on:
+// each kVerifyBatch transactions added go to a worker at once, so the signature checks
+// overlap the UTXO work. The verdict is the failure at the lowest position, as a
+// sequential loop gives it: a batch is skipped only when a failure below it is known.
+// Without a pool, finish() verifies on the calling thread. One caller thread.
+class PipelinedVerifier {
+ public:
+  // `capacity`: the most transactions that will be added.
+  PipelinedVerifier(ThreadPool* pool, size_t capacity, const Hash256& genesis, SignatureChecker& checker)
+      : genesis_(genesis), checker_(checker), failures_(capacity), first_failure_(capacity) {
+    // Workers read jobs_ through this pointer while the caller appends: never reallocated.
+    jobs_.reserve(capacity);
+    jobs_data_ = jobs_.data();
+    if (pool != nullptr) group_.emplace(*pool);
+  }
+
+  void add(TxVerifyJob job) {
+    assert(jobs_.size() < jobs_.capacity());
+    jobs_.push_back(std::move(job));
+    if (group_ && jobs_.size() - submitted_ == kVerifyBatch) submit();
+  }
+
+  // The first failing input in the order added, or nullopt.
+  std::optional<InputFailure> finish() {
+    if (group_) {
+      if (submitted_ < jobs_.size()) submit();
+      group_->wait();
+    } else {
+      for (size_t k = 0; k < jobs_.size() && !failures_[k]; ++k) failures_[k] = verify(k);
+    }
+    for (size_t k = 0; k < jobs_.size(); ++k) {
+      if (failures_[k]) return failures_[k];
+    }
+    return std::nullopt;
+  }
+
+ private:
+  std::optional<InputFailure> verify(size_t k) const {
+    const TxVerifyJob& job = jobs_data_[k];
+    // One spent output per input (the caller's), the only way the digests can fail.
+    const SighashDigests digests = compute_sighash_digests(*job.tx, job.spent).value();
+    for (uint32_t j = 0; j < job.tx->inputs.size(); ++j) {
+      const LockError e =
+          verify_input(*job.tx, j, job.spent[j], digests, genesis_, job.contexts[j], checker_);
+      if (e != LockError::ok) return InputFailure{k, j, e};
+    }
+    return std::nullopt;
+  }
+
+  void submit() {
+    const size_t begin = submitted_;
+    const size_t end = jobs_.size();
+    submitted_ = end;
+    group_->run([this, begin, end] {
+      for (size_t k = begin; k < end; ++k) {
+        if (k > first_failure_.load(std::memory_order_relaxed)) return;  // cannot change the verdict
+        failures_[k] = verify(k);
+        if (!failures_[k]) continue;
+        size_t seen = first_failure_.load();
+        while (k < seen && !first_failure_.compare_exchange_weak(seen, k)) {
+        }
+      }
+    });
+  }
+
+  const Hash256& genesis_;
+  SignatureChecker& checker_;
+  std::vector<TxVerifyJob> jobs_;
+  const TxVerifyJob* jobs_data_ = nullptr;
+  std::vector<std::optional<InputFailure>> failures_;  // sized up front: workers write their own
+  std::atomic<size_t> first_failure_;                  // the lowest failing job known
+  size_t submitted_ = 0;                               // jobs handed to workers so far
+  std::optional<TaskGroup> group_;                     // last: destroyed (waited for) first
+};
+
+}  // namespace
+
+uint64_t median_time_past_after(const BlockNode& last) {
   std::vector<uint64_t> times;
   for (const BlockNode* p = &last; p != nullptr && times.size() < kMedianTimeSpan; p = p->parent) {
     times.push_back(p->header.timestamp);
@@ -33,34 +109,46 @@ uint64_t median_time_through(const BlockNode& last) {
   return times[times.size() / 2];
 }
 
-}  // namespace
-
 bool ChainManager::CandidateOrder::operator()(const BlockNode* a, const BlockNode* b) const {
   if (a->work != b->work) return a->work > b->work;
   return a->sequence < b->sequence;
 }
 
 ChainManager::ChainManager(KvStore& store, const ChainRules& rules, SignatureChecker& checker,
-                           const ChainManagerOptions& options)
+                           const Clock& clock, const ChainManagerOptions& options)
     : store_(store),
       rules_(rules),
       checker_(checker),
+      clock_(clock),
+      prune_depth_(options.prune_depth),
+      prune_limit_height_(options.prune_limit_height),
+      verify_pool_(options.verify_pool),
       genesis_hash_(block_hash(rules.genesis().header)),
       coins_(store, options.utxo_cache_bytes) {}
 
 Result<std::unique_ptr<ChainManager>> ChainManager::open(KvStore& store, const ChainRules& rules,
-                                                         SignatureChecker& checker,
+                                                         SignatureChecker& checker, const Clock& clock,
                                                          const ChainManagerOptions& options) {
-  std::unique_ptr<ChainManager> manager(new ChainManager(store, rules, checker, options));
+  std::unique_ptr<ChainManager> manager(new ChainManager(store, rules, checker, clock, options));
   CAIRN_TRY(auto tip, store.get(Column::meta, meta_key(kMetaBestTip)));
   if (tip) {
     CAIRN_TRY_STATUS(manager->load());
   } else {
     CAIRN_TRY_STATUS(manager->create_genesis());
   }
-  // A crash may have come between storing a better block and connecting it.
+  if (options.prune_depth == 0 && manager->prune_height_ > 0) {
+    return Error{ErrorCode::invalid_argument,
+                 "this chain state was pruned: blocks below height " +
+                     std::to_string(manager->prune_height_) +
+                     " are gone, so it cannot be opened in archive mode; keep pruning (set a prune "
+                     "depth) or resynchronise an archive node into an empty data directory"};
+  }
+  // A crash may have come between storing a better block and connecting it, or between
+  // connecting one and pruning.
   CAIRN_TRY_STATUS(manager->activate_best_chain());
+  CAIRN_TRY_STATUS(manager->prune());
   CAIRN_TRY_STATUS(manager->sync());
+  manager->notify();  // no listener yet: this only forgets the changes of recovery
   return manager;
 }
 
@@ -98,6 +186,11 @@ Status ChainManager::load() {
   CAIRN_TRY(state_, decode_lthash_value(*lanes));
   if (state_.root() != tip->header.state_root) return corrupt("the state accumulator does not match the tip");
 
+  CAIRN_TRY(auto pruned, store_.get(Column::meta, meta_key(kMetaPruneHeight)));
+  if (pruned) {
+    CAIRN_TRY(prune_height_, decode_u64_value(*pruned));
+  }
+
   for (const auto& [hash, node] : index_.nodes()) {
     if ((node->status & kBlockHaveBody) != 0 && !node->failed() && node->work > tip->work) {
       candidates_.insert(node.get());
@@ -131,13 +224,93 @@ const BlockNode* ChainManager::at_height(uint64_t height) const {
 bool ChainManager::in_best_chain(const BlockNode& node) const { return at_height(node.height()) == &node; }
 
 uint64_t ChainManager::median_time_past(const BlockNode& node) const {
-  return node.parent == nullptr ? node.header.timestamp : median_time_through(*node.parent);
+  return node.parent == nullptr ? node.header.timestamp : median_time_past_after(*node.parent);
+}
+
+const BlockNode& ChainManager::fork_point(const BlockNode& node) const {
+  const BlockNode* fork = &node;
+  while (!in_best_chain(*fork)) fork = fork->parent;
+  return *fork;
+}
+
+bool ChainManager::too_deep(const BlockNode& node) const {
+  return fork_point(node).height() + 1 < prune_height_;
 }
 
 Result<Block> ChainManager::read_block(const BlockHash& hash) const {
+  const BlockNode* node = index_.find(hash);
+  if (node != nullptr && (node->status & kBlockHaveBody) == 0 && node->height() < prune_height_) {
+    return Error{ErrorCode::not_found, "block " + hash.hex() + " at height " +
+                                           std::to_string(node->height()) +
+                                           " was pruned (this node keeps blocks from height " +
+                                           std::to_string(prune_height_) + ")"};
+  }
   CAIRN_TRY(auto bytes, store_.get(Column::block_bodies, block_key(hash)));
   if (!bytes) return Error{ErrorCode::not_found, "no body for block " + hash.hex()};
   return decode_block(*bytes);
+}
+
+Status ChainManager::prune() {
+  if (prune_depth_ == 0 || tip().height() + 1 <= prune_depth_) return {};
+  uint64_t target = tip().height() + 1 - prune_depth_;  // keep the data of heights >= target
+  if (prune_limit_height_) target = std::min(target, prune_limit_height_());
+  while (prune_height_ < target) {
+    const uint64_t end = std::min(target, prune_height_ + kMaxPruneBlocksPerBatch);
+    constexpr uint8_t kData = kBlockHaveBody | kBlockHaveUndo;
+    WriteBatch batch;
+    std::vector<BlockNode*> pruned;
+    for (uint64_t h = prune_height_; h < end; ++h) {
+      for (BlockNode* node : index_.at_height(h)) {
+        if ((node->status & kData) == 0) continue;
+        // Side branches too: below the window none of them can be connected any more.
+        batch.erase(Column::block_bodies, block_key(node->hash));
+        batch.erase(Column::undo, block_key(node->hash));
+        BlockIndexEntry entry = node->entry();
+        entry.status = static_cast<uint8_t>(entry.status & ~kData);
+        batch.put(Column::block_index, block_index_key(node->hash), encode(entry));
+        pruned.push_back(node);
+      }
+    }
+    batch.put(Column::meta, meta_key(kMetaPruneHeight), encode_u64_value(end));
+    CAIRN_TRY_STATUS(write(batch));
+    for (BlockNode* node : pruned) {
+      node->status = static_cast<uint8_t>(node->status & ~kData);
+      candidates_.erase(node);
+    }
+    prune_height_ = end;
+  }
+  return {};
+}
+
+void ChainManager::note_connected(Block block, uint64_t height) {
+  // Reconnecting the old branch after an invalid block undoes its disconnection.
+  if (!disconnected_.empty() && block_hash(disconnected_.back().first.header) == block_hash(block.header)) {
+    disconnected_.pop_back();
+    return;
+  }
+  connected_.emplace_back(std::move(block), height);
+}
+
+void ChainManager::note_disconnected(Block block, uint64_t height) {
+  // Only the tip is disconnected, so a block connected in this update is the last one.
+  if (!connected_.empty()) {
+    assert(block_hash(connected_.back().first.header) == block_hash(block.header));
+    connected_.pop_back();
+    return;
+  }
+  disconnected_.emplace_back(std::move(block), height);
+}
+
+void ChainManager::notify() {
+  if (!disconnected_.empty() || !connected_.empty()) {
+    for (ChainListener* l : listeners_) {
+      for (const auto& [block, height] : disconnected_) l->block_disconnected(block, height);
+      for (const auto& [block, height] : connected_) l->block_connected(block, height);
+      l->chain_updated();
+    }
+  }
+  disconnected_.clear();
+  connected_.clear();
 }
 
 // Batches are written unsynced; submit_block() and open() sync once at the end, so a
@@ -168,12 +341,21 @@ Result<std::optional<BlockRejection>> ChainManager::submit_block(const Block& bl
   if (!verdict) {
     last_invalid_.reset();
     CAIRN_TRY_STATUS(activate_best_chain());
-    if (last_invalid_ && last_invalid_->first == node)
+    if (last_invalid_ && last_invalid_->first == node) {
       verdict = last_invalid_->second;
-    else if (node->failed())
+    } else if (node->failed()) {
       verdict = rejection(BlockError::invalid_parent, "an ancestor is invalid");
+    } else if (node->work > tip().work && too_deep(*node)) {
+      // Not invalid by content: the node cannot undo that far.
+      verdict = rejection(BlockError::reorg_too_deep,
+                          "the branch forks at height " + std::to_string(fork_point(*node).height()) +
+                              ", below the pruned height " + std::to_string(prune_height_) +
+                              ": the undo data to leave the best chain is gone");
+    }
+    CAIRN_TRY_STATUS(prune());
   }
   CAIRN_TRY_STATUS(sync());
+  notify();
   return verdict;
 }
 
@@ -189,8 +371,9 @@ Result<std::optional<BlockRejection>> ChainManager::accept(const Block& block, B
   if (parent == nullptr) return rejection(BlockError::unknown_parent, "parent " + block.header.prev.hex());
   if (parent->failed())
     return rejection(BlockError::invalid_parent, "parent " + parent->hash.hex() + " is invalid");
+  const uint64_t now = static_cast<uint64_t>(std::max<int64_t>(0, clock_.unix_seconds()));
   if (auto verdict = rules_.check_header(
-          block.header, ParentInfo{parent->hash, parent->header, median_time_through(*parent)})) {
+          block.header, ParentInfo{parent->hash, parent->header, median_time_past_after(*parent), now})) {
     return verdict;
   }
   auto work = parent->work.checked_add(rules_.block_work(block.header));
@@ -219,6 +402,11 @@ Status ChainManager::activate_best_chain() {
     if (best->work <= tip().work) {
       candidates_.clear();  // the tip's work never decreases: none of them can win later
       return {};
+    }
+    if (too_deep(*best)) {
+      // Kept (not failed): its content may be valid, this node just cannot undo that far.
+      candidates_.erase(candidates_.begin());
+      continue;
     }
     // Every stored, unfailed node has its body and so have its ancestors (accept()
     // requires the parent), so the whole branch can be connected.
@@ -290,12 +478,18 @@ Result<std::optional<BlockRejection>> ChainManager::connect(BlockNode& node) {
   coins_.mark_flushed();
   state_ = state;
   chain_.push_back(&node);
+  note_connected(std::move(block), node.height());
   return std::optional<BlockRejection>{};
 }
 
 // Validation in block order (docs/chain.md): each transaction's inputs are spent from the
 // view before its outputs are created, so a transaction may spend an earlier one's
 // outputs in the same block, and a second spend of any coin finds it missing.
+//
+// Signatures are checked after the sequential pass, all at once (across the verify pool),
+// but the verdict is the one a single in-order pass gives: the sequential pass stops at
+// the first other failure, and only the transactions whose signature checks come before
+// it in that order are verified; a signature failure among them wins.
 Result<std::optional<BlockRejection>> ChainManager::connect_transactions(const Block& block, BlockNode& node,
                                                                          LtHash& state, BlockUndo& undo,
                                                                          WriteBatch& batch) {
@@ -303,6 +497,16 @@ Result<std::optional<BlockRejection>> ChainManager::connect_transactions(const B
   const uint64_t spend_time = median_time_past(node);
   Amount fees = 0;
   Amount coinbase_value = 0;
+  PipelinedVerifier signatures(verify_pool_, block.transactions.size(), genesis_hash_, checker_);
+  std::vector<size_t> positions;  // positions[k]: the block position of the k-th verified transaction
+  // The verdict when the sequential pass stops at `other`: a signature failure before it wins.
+  auto first_failure = [&](std::optional<BlockRejection> other) -> std::optional<BlockRejection> {
+    if (auto failure = signatures.finish()) {
+      return rejection(BlockError::bad_lock, at(positions[failure->tx_index], failure->input_index) + ": " +
+                                                 to_string(failure->error));
+    }
+    return other;
+  };
   for (size_t i = 0; i < block.transactions.size(); ++i) {
     const Transaction& tx = block.transactions[i];
     const Txid id = txid(tx);
@@ -310,7 +514,8 @@ Result<std::optional<BlockRejection>> ChainManager::connect_transactions(const B
     for (const TxOut& out : tx.outputs) out_values.push_back(out.value);
     const auto out_sum = checked_sum(out_values);
     if (!out_sum)
-      return rejection(BlockError::bad_amount, "transactions[" + std::to_string(i) + "]: outputs");
+      return first_failure(
+          rejection(BlockError::bad_amount, "transactions[" + std::to_string(i) + "]: outputs"));
 
     if (tx.is_coinbase()) {
       coinbase_value = *out_sum;
@@ -320,32 +525,31 @@ Result<std::optional<BlockRejection>> ChainManager::connect_transactions(const B
       Amount in_sum = 0;
       for (size_t j = 0; j < tx.inputs.size(); ++j) {
         CAIRN_TRY(auto coin, coins_.spend_coin(tx.inputs[j].prevout));
-        if (!coin) return rejection(BlockError::missing_input, at(i, j) + ": absent or spent");
+        if (!coin) return first_failure(rejection(BlockError::missing_input, at(i, j) + ": absent or spent"));
         if (coin->coinbase && height < coin->height + rules_.coinbase_maturity()) {
-          return rejection(BlockError::immature_coinbase, at(i, j));
+          return first_failure(rejection(BlockError::immature_coinbase, at(i, j)));
         }
         const auto sum = checked_add(in_sum, coin->output.value);
-        if (!sum) return rejection(BlockError::bad_amount, at(i, j) + ": input sum");
+        if (!sum) return first_failure(rejection(BlockError::bad_amount, at(i, j) + ": input sum"));
         in_sum = *sum;
         spent_outputs.push_back(coin->output);
         spent.push_back(std::move(*coin));
       }
       if (*out_sum > in_sum)
-        return rejection(BlockError::overspend, "transactions[" + std::to_string(i) + "]");
+        return first_failure(rejection(BlockError::overspend, "transactions[" + std::to_string(i) + "]"));
       const auto total_fees = checked_add(fees, in_sum - *out_sum);
-      if (!total_fees) return rejection(BlockError::bad_amount, "fees");
+      if (!total_fees) return first_failure(rejection(BlockError::bad_amount, "fees"));
       fees = *total_fees;
 
-      const auto digests = compute_sighash_digests(tx, spent_outputs);
-      if (!digests) return rejection(BlockError::bad_lock, digests.error().message);
+      TxVerifyJob job{&tx, {}, {}};
       for (size_t j = 0; j < tx.inputs.size(); ++j) {
         const uint64_t coin_height = spent[j].height;
         const BlockNode& coin_block = coin_height == height ? node : *chain_[coin_height];
-        const SpendContext context{height, spend_time, coin_height, median_time_past(coin_block)};
-        const LockError e = verify_input(tx, static_cast<uint32_t>(j), spent_outputs[j], *digests,
-                                         genesis_hash_, context, checker_);
-        if (e != LockError::ok) return rejection(BlockError::bad_lock, at(i, j) + ": " + to_string(e));
+        job.contexts.push_back(SpendContext{height, spend_time, coin_height, median_time_past(coin_block)});
       }
+      job.spent = std::move(spent_outputs);
+      signatures.add(std::move(job));
+      positions.push_back(i);
       for (size_t j = 0; j < tx.inputs.size(); ++j) {
         const OutPoint& prevout = tx.inputs[j].prevout;
         const Coin& coin = spent[j];
@@ -362,7 +566,8 @@ Result<std::optional<BlockRejection>> ChainManager::connect_transactions(const B
       const Coin coin{tx.outputs[k], height, tx.is_coinbase()};
       if (auto s = coins_.add_coin(outpoint, coin); !s) {
         if (s.error().code != ErrorCode::invalid_argument) return s.error();
-        return rejection(BlockError::duplicate_output, s.error().message);
+        // This transaction's signature checks come before its outputs: they were added.
+        return first_failure(rejection(BlockError::duplicate_output, s.error().message));
       }
       state.add(utxo_state_element(outpoint, coin));
       batch.put(Column::address_index, address_key(AddressKey{coin.output.lock, height, outpoint}),
@@ -371,6 +576,7 @@ Result<std::optional<BlockRejection>> ChainManager::connect_transactions(const B
     batch.put(Column::tx_index, tx_index_key(id), encode(TxLocation{node.hash, static_cast<uint32_t>(i)}));
   }
 
+  if (auto failure = first_failure(std::nullopt)) return failure;
   const auto allowed = checked_add(rules_.block_subsidy(height), fees);
   if (!allowed || coinbase_value > *allowed) {
     return rejection(BlockError::coinbase_overpays, "coinbase claims " + std::to_string(coinbase_value));
@@ -431,6 +637,7 @@ Status ChainManager::disconnect_tip() {
   coins_.mark_flushed();
   state_ = state;
   chain_.pop_back();
+  note_disconnected(std::move(*block), node.height());
   candidates_.insert(&node);  // it has more work than its parent, the new tip
   return {};
 }

@@ -11,10 +11,14 @@
 // After an I/O error from the store the manager refuses everything with that error
 // (kv.h: the store must be closed and reopened); open() on the reopened store recovers.
 //
-// Not thread-safe: one thread (the chain's) owns it.
+// Pruning (ChainManagerOptions::prune_depth) deletes the bodies and undo data of blocks
+// far enough below the tip, each step one batch; index entries are kept for every block.
+//
+// Not thread-safe: one thread (the chain's) owns it; listeners are called on that thread.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <set>
@@ -23,28 +27,73 @@
 
 #include "chain/block_index.h"
 #include "chain/chain_rules.h"
+#include "chain/parallel_verify.h"
 #include "chain/utxo_cache.h"
 #include "consensus/lock_eval.h"
 #include "crypto/lthash.h"
 #include "storage/kv.h"
+#include "util/clock.h"
+#include "util/thread_pool.h"
 
 namespace cairn {
 
+// Blocks one prune batch deletes at most: switching a large archive store to pruning
+// deletes its history in bounded batches, each recording how far it got.
+inline constexpr uint64_t kMaxPruneBlocksPerBatch = 1'000;
+
 struct ChainManagerOptions {
   size_t utxo_cache_bytes = UtxoCache::kDefaultMaxBytes;
+  // 0: archive mode, every body and undo record is kept. N > 0: keep the bodies and undo
+  // data of the tip and the N - 1 blocks below it; older ones are deleted, so no
+  // reorganisation may disconnect more than N blocks (BlockError::reorg_too_deep).
+  // A store once pruned cannot be opened in archive mode again (its data is gone).
+  uint64_t prune_depth = 0;
+  // When set, pruning never deletes the data of blocks at or above the height it returns
+  // (called at each prune step). Meant for the last finalized checkpoint (issue [C]): data
+  // the finality rule may still need to reorganise across is never pruned.
+  std::function<uint64_t()> prune_limit_height;
+  // Signature checks of a block's inputs run on this pool when set (the checker must then
+  // be thread-safe), on the calling thread otherwise. Must outlive the manager and must
+  // not be a pool whose workers call the manager.
+  ThreadPool* verify_pool = nullptr;
+};
+
+// Told what happened to the best chain, after it is durable, on the chain's thread. Each
+// submit_block() that moved the tip gives the net change: the blocks that left the best
+// chain (block_disconnected, old tip first), then the ones that joined it
+// (block_connected, in height order), then chain_updated(). A branch that was tried and
+// abandoned (an invalid block in it) is not reported. Implementations must not call back
+// into the manager except through its const accessors.
+class ChainListener {
+ public:
+  virtual ~ChainListener() = default;
+  virtual void block_disconnected(const Block& block, uint64_t height) = 0;
+  virtual void block_connected(const Block& block, uint64_t height) = 0;
+  // The notifications of one update are over; the manager is at its new tip.
+  virtual void chain_updated() = 0;
 };
 
 // Blocks whose median timestamp is a block's "median time past" (BIP-113).
 inline constexpr size_t kMedianTimeSpan = 11;
 
+// The median time past of a child of `last`: the median of the timestamps of `last` and
+// up to kMedianTimeSpan - 1 of its ancestors (a new block's timestamp must exceed it).
+uint64_t median_time_past_after(const BlockNode& last);
+
 class ChainManager {
  public:
   // Loads the block index, the tip and the state accumulator from `store`; an empty store
   // gets the rules' genesis block connected. Schema checks (storage/schema.h) are the
-  // caller's, before this. REQUIRES: store, rules and checker outlive the manager.
+  // caller's, before this. `clock` gives ParentInfo::now for header checks. Refused
+  // (invalid_argument) in archive mode on a store that was pruned. REQUIRES: store,
+  // rules, checker and clock outlive the manager.
   static Result<std::unique_ptr<ChainManager>> open(KvStore& store, const ChainRules& rules,
-                                                    SignatureChecker& checker,
+                                                    SignatureChecker& checker, const Clock& clock,
                                                     const ChainManagerOptions& options = {});
+
+  // Adds a listener for later changes of the best chain. REQUIRES: it outlives the
+  // manager (or the manager stops being used first).
+  void add_listener(ChainListener& listener) { listeners_.push_back(&listener); }
 
   // Accepts `block` and moves to the best chain. nullopt: the block is stored (or was
   // already) and valid as far as it was connected; the chain state is durable. A
@@ -58,10 +107,16 @@ class ChainManager {
   const BlockNode* find(const BlockHash& hash) const { return index_.find(hash); }
   const LtHash& state() const { return state_; }
   const CoinView& coins() const { return coins_; }
+  // not_found for an unknown block, or (with a message saying so) a pruned one.
   Result<Block> read_block(const BlockHash& hash) const;
+  // Bodies and undo data of blocks below this height have been deleted (0: none).
+  uint64_t prune_height() const { return prune_height_; }
+  // Median of the timestamps of the up to kMedianTimeSpan blocks before `node`; the
+  // genesis block's own timestamp for genesis.
+  uint64_t median_time_past(const BlockNode& node) const;
 
  private:
-  ChainManager(KvStore& store, const ChainRules& rules, SignatureChecker& checker,
+  ChainManager(KvStore& store, const ChainRules& rules, SignatureChecker& checker, const Clock& clock,
                const ChainManagerOptions& options);
 
   // Most work first; ties to the block seen first.
@@ -82,9 +137,17 @@ class ChainManager {
   Status disconnect_tip();
   Status mark_invalid(BlockNode& node);
   bool in_best_chain(const BlockNode& node) const;
-  // Median of the timestamps of the up to kMedianTimeSpan blocks before `node`; the
-  // genesis block's own timestamp for genesis.
-  uint64_t median_time_past(const BlockNode& node) const;
+  // The first ancestor of `node` (or itself) on the best chain.
+  const BlockNode& fork_point(const BlockNode& node) const;
+  // Whether moving to `node` would disconnect a block whose undo data was pruned.
+  bool too_deep(const BlockNode& node) const;
+  // Prunes below the target of prune_depth (and prune_limit_height), in batches.
+  Status prune();
+  // Records a durable connect or disconnect for the listeners (net change only).
+  void note_connected(Block block, uint64_t height);
+  void note_disconnected(Block block, uint64_t height);
+  // Delivers the net change to the listeners and forgets it.
+  void notify();
   // Both fail the manager on error (kv.h: the store must be reopened).
   Status write(const WriteBatch& batch);
   Status sync();
@@ -92,6 +155,11 @@ class ChainManager {
   KvStore& store_;
   const ChainRules& rules_;
   SignatureChecker& checker_;
+  const Clock& clock_;
+  const uint64_t prune_depth_;
+  const std::function<uint64_t()> prune_limit_height_;
+  ThreadPool* const verify_pool_;
+  uint64_t prune_height_ = 0;
   BlockHash genesis_hash_;
   BlockIndex index_;
   std::vector<BlockNode*> chain_;  // the best chain by height; never empty once open
@@ -103,6 +171,11 @@ class ChainManager {
   bool unsynced_ = false;
   // The last block found invalid while connecting, for submit_block's verdict.
   std::optional<std::pair<const BlockNode*, BlockRejection>> last_invalid_;
+  std::vector<ChainListener*> listeners_;
+  // The net change since the last notify(): blocks of the old best chain that left it
+  // (old tip first) and blocks that joined it (in height order), with their heights.
+  std::vector<std::pair<Block, uint64_t>> disconnected_;
+  std::vector<std::pair<Block, uint64_t>> connected_;
 };
 
 }  // namespace cairn

@@ -4,22 +4,10 @@
 
 namespace cairn {
 
-ChainWork ChainWork::from_u64(uint64_t v) {
-  ChainWork w;
-  for (size_t i = 0; i < 8; ++i) w.value.bytes[31 - i] = static_cast<uint8_t>(v >> (8 * i));
-  return w;
-}
-
 std::optional<ChainWork> ChainWork::checked_add(const ChainWork& other) const {
-  ChainWork sum;
-  unsigned carry = 0;
-  for (size_t i = 32; i-- > 0;) {
-    const unsigned s = unsigned{value.bytes[i]} + unsigned{other.value.bytes[i]} + carry;
-    sum.value.bytes[i] = static_cast<uint8_t>(s);
-    carry = s >> 8;
-  }
-  if (carry != 0) return std::nullopt;
-  return sum;
+  auto sum = to_uint256().checked_add(other.to_uint256());
+  if (!sum) return std::nullopt;
+  return from_uint256(*sum);
 }
 
 std::optional<BlockRejection> TestChainRules::check_header(const BlockHeader& header,

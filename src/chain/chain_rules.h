@@ -17,18 +17,22 @@
 #include <utility>
 
 #include "consensus/block_error.h"
+#include "consensus/uint256.h"
 #include "primitives/amount.h"
 #include "primitives/block.h"
 #include "util/bytes.h"
 
 namespace cairn {
 
-// Cumulative proof of work: an unsigned 256-bit integer, stored big-endian so that it
-// compares as bytes and persists as-is in the block index (docs/storage.md).
+// Cumulative proof of work: an unsigned 256-bit integer (consensus/uint256.h), stored
+// big-endian so that it compares as bytes and persists as-is in the block index
+// (docs/storage.md).
 struct ChainWork {
   FixedBytes<32> value;
 
-  static ChainWork from_u64(uint64_t v);
+  static ChainWork from_u64(uint64_t v) { return from_uint256(Uint256::from_u64(v)); }
+  static ChainWork from_uint256(const Uint256& v) { return ChainWork{v.to_be_bytes()}; }
+  Uint256 to_uint256() const { return Uint256::from_be_bytes(value); }
   // this + other; nullopt when the sum does not fit in 256 bits.
   std::optional<ChainWork> checked_add(const ChainWork& other) const;
 

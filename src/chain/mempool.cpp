@@ -114,6 +114,8 @@ MempoolVerdict Mempool::accept_one(const Transaction& tx, const CoinView& chain,
   Inputs inputs;
   if (const auto r = resolve_inputs(tx, chain, next, inputs); r != MempoolReject::none) return reject(r);
   if (inputs.missing) {
+    // A transaction of a disconnected block whose input the new chain spent: dropped.
+    if (reinstate) return reject(MempoolReject::missing_input);
     if (!orphans_.add(tx, size, clock_.unix_seconds())) return reject(MempoolReject::orphan_refused);
     return MempoolVerdict{TxStatus::orphaned, MempoolReject::none, LockError::ok, 0};
   }
@@ -227,39 +229,104 @@ void Mempool::adopt_orphans(std::vector<Txid> parents, const CoinView& chain, co
 }
 
 void Mempool::block_connected(const Block& block, const CoinView& chain, const NextBlock& next) {
-  MutexLock lock(mutex_);
-  std::vector<Txid> confirmed;
-  for (const auto& tx : block.transactions) {
-    confirmed.push_back(txid(tx));
-    // Its pool children stay: what they spend is now a chain coin.
-    if (entries_.contains(confirmed.back())) remove_entry(confirmed.back());
-  }
-  for (const auto& tx : block.transactions) {
-    for (const auto& in : tx.inputs) {
-      if (auto s = spenders_.find(in.prevout); s != spenders_.end()) remove_with_descendants(s->second);
-    }
-  }
-  orphans_.remove_for_block(block);
-  adopt_orphans(std::move(confirmed), chain, next);
+  update_for_chain({}, std::span<const Block>(&block, 1), chain, next);
 }
 
 void Mempool::block_disconnected(const Block& block, const CoinView& chain, const NextBlock& next) {
+  update_for_chain(std::span<const Block>(&block, 1), {}, chain, next);
+}
+
+// Bitcoin Core's removeForBlock, then MaybeUpdateMempoolForReorg.
+void Mempool::update_for_chain(std::span<const Block> disconnected, std::span<const Block> connected,
+                               const CoinView& chain, const NextBlock& next) {
   MutexLock lock(mutex_);
-  std::vector<Txid> returned;
-  for (const auto& tx : block.transactions) {
-    if (tx.is_coinbase()) continue;
-    const Txid id = txid(tx);
-    if (accept_one(tx, chain, next, true).status == TxStatus::accepted) {
-      returned.push_back(id);
-      continue;
+  std::vector<Txid> adoptable;  // parents whose orphans may now be accepted
+  std::set<Txid> confirmed;
+  for (const Block& block : connected) {
+    for (const auto& tx : block.transactions) {
+      const Txid id = txid(tx);
+      confirmed.insert(id);
+      adoptable.push_back(id);
+      // Its pool children stay: what they spend is now a chain coin.
+      if (entries_.contains(id)) remove_entry(id);
     }
-    // Pool transactions spending its outputs have lost their inputs.
-    for (uint32_t i = 0; i < tx.outputs.size(); ++i) {
-      if (auto s = spenders_.find(OutPoint{id, i}); s != spenders_.end()) remove_with_descendants(s->second);
+    for (const auto& tx : block.transactions) {
+      for (const auto& in : tx.inputs) {
+        if (auto s = spenders_.find(in.prevout); s != spenders_.end()) remove_with_descendants(s->second);
+      }
+    }
+    orphans_.remove_for_block(block);
+  }
+  // Oldest block first, each in block order: parents return before their children.
+  for (auto block = disconnected.rbegin(); block != disconnected.rend(); ++block) {
+    for (const auto& tx : block->transactions) {
+      const Txid id = txid(tx);
+      if (tx.is_coinbase() || confirmed.contains(id) || entries_.contains(id)) continue;
+      if (accept_one(tx, chain, next, true).status == TxStatus::accepted) {
+        adoptable.push_back(id);
+        continue;
+      }
+      // Pool transactions spending its outputs have lost their inputs.
+      for (uint32_t i = 0; i < tx.outputs.size(); ++i) {
+        if (auto s = spenders_.find(OutPoint{id, i}); s != spenders_.end())
+          remove_with_descendants(s->second);
+      }
     }
   }
+  // What the old chain gave and the new one does not: coins (a disconnected coinbase's
+  // outputs), coinbase maturity, a height or time a lock_time needed.
+  if (!disconnected.empty()) remove_unspendable_locked(chain, next);
   trim_locked();
-  adopt_orphans(std::move(returned), chain, next);
+  adopt_orphans(std::move(adoptable), chain, next);
+}
+
+void Mempool::remove_unspendable_locked(const CoinView& chain, const NextBlock& next) {
+  std::vector<Txid> ids;
+  for (const auto& [id, entry] : entries_) ids.push_back(id);
+  for (const Txid& id : ids) {
+    auto it = entries_.find(id);
+    if (it == entries_.end()) continue;  // left with an ancestor
+    const Transaction& tx = it->second.tx;
+    bool spendable = lock_time_reached(tx.lock_time, next);
+    for (size_t i = 0; spendable && i < tx.inputs.size(); ++i) {
+      const OutPoint& prevout = tx.inputs[i].prevout;
+      if (auto parent = entries_.find(prevout.txid); parent != entries_.end()) {
+        spendable = prevout.index < parent->second.tx.outputs.size();
+        continue;
+      }
+      const Result<std::optional<Coin>> coin = chain.get_coin(prevout);
+      // A storage failure keeps it: the next block's validation decides.
+      if (!coin) continue;
+      spendable = coin->has_value() &&
+                  (!(*coin)->coinbase || (*coin)->height + options_.coinbase_maturity <= next.height);
+    }
+    if (!spendable) remove_with_descendants(id);
+  }
+}
+
+NextBlock next_block(const ChainManager& chain) {
+  NextBlock next;
+  next.height = chain.tip().height() + 1;
+  next.median_time = median_time_past_after(chain.tip());
+  next.median_time_at = [&chain](uint64_t height) {
+    const BlockNode* node = chain.at_height(height);
+    return node == nullptr ? median_time_past_after(chain.tip()) : chain.median_time_past(*node);
+  };
+  return next;
+}
+
+void MempoolChainListener::block_disconnected(const Block& block, uint64_t /*height*/) {
+  disconnected_.push_back(block);
+}
+
+void MempoolChainListener::block_connected(const Block& block, uint64_t /*height*/) {
+  connected_.push_back(block);
+}
+
+void MempoolChainListener::chain_updated() {
+  pool_.update_for_chain(disconnected_, connected_, chain_.coins(), next_block(chain_));
+  disconnected_.clear();
+  connected_.clear();
 }
 
 void Mempool::expire() {

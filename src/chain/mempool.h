@@ -21,9 +21,11 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <span>
 #include <utility>
 #include <vector>
 
+#include "chain/chain_manager.h"
 #include "chain/coin_view.h"
 #include "chain/fee_rate.h"
 #include "chain/orphan_pool.h"
@@ -116,12 +118,19 @@ class Mempool {
   // keeps it as an orphan when a parent is unknown. Orphans waiting for it are retried.
   MempoolVerdict accept(const Transaction& tx, const CoinView& chain, const NextBlock& next) EXCLUDES(mutex_);
 
-  // `block` is now the tip; `chain` already includes it. Removes its transactions and
-  // everything that conflicts with them, and retries orphans that spend its outputs.
+  // One change of the best chain (docs/mempool.md, "Following the chain"): the blocks of
+  // `disconnected` (old tip first) left it, then those of `connected` (in height order)
+  // joined it; `chain` and `next` describe the new tip. Confirmed transactions and those
+  // conflicting with them leave; then the disconnected blocks' transactions that the new
+  // chain did not confirm return (without the fee minimum: they paid their way into a
+  // block), validated against the new tip, and those that no longer validate are dropped
+  // with every pool transaction spending them; pool transactions whose inputs or lock
+  // times the new chain no longer satisfies leave too.
+  void update_for_chain(std::span<const Block> disconnected, std::span<const Block> connected,
+                        const CoinView& chain, const NextBlock& next) EXCLUDES(mutex_);
+  // update_for_chain({}, {block}): `block` is now the tip, `chain` includes it.
   void block_connected(const Block& block, const CoinView& chain, const NextBlock& next) EXCLUDES(mutex_);
-  // `block` left the best chain; `chain` no longer includes it. Its transactions return
-  // to the pool (without the fee minimum: they already paid their way into a block);
-  // pool transactions that spend a transaction that could not return leave with it.
+  // update_for_chain({block}, {}): `block` left the best chain, `chain` no longer has it.
   void block_disconnected(const Block& block, const CoinView& chain, const NextBlock& next) EXCLUDES(mutex_);
 
   // Drops transactions older than kMempoolExpirySeconds (with their descendants) and
@@ -173,6 +182,9 @@ class Mempool {
   void adopt_orphans(std::vector<Txid> parents, const CoinView& chain, const NextBlock& next)
       REQUIRES(mutex_);
   void expire_locked() REQUIRES(mutex_);
+  // Removes (with descendants) pool transactions that spend a coin neither the pool nor
+  // `chain` has, an immature coinbase, or whose lock_time `next` does not reach.
+  void remove_unspendable_locked(const CoinView& chain, const NextBlock& next) REQUIRES(mutex_);
   void trim_locked() REQUIRES(mutex_);
   void add_entry(const Txid& txid, Entry entry) REQUIRES(mutex_);
   // By value: callers pass ids that live in the structures these functions erase from.
@@ -191,6 +203,28 @@ class Mempool {
   std::set<std::pair<int64_t, Txid>> by_time_ GUARDED_BY(mutex_);  // (entry time, txid), for expiry
   size_t bytes_ GUARDED_BY(mutex_) = 0;
   OrphanPool orphans_ GUARDED_BY(mutex_);
+};
+
+// The NextBlock of a block on top of `chain`'s tip. The returned median_time_at reads
+// `chain`: use it on the chain's thread, while the tip does not move.
+NextBlock next_block(const ChainManager& chain);
+
+// Keeps a Mempool in step with a ChainManager (ChainManager::add_listener): collects one
+// update's blocks and applies them with Mempool::update_for_chain at chain_updated(),
+// against the manager's coins at its new tip. Called on the chain's thread, like the
+// manager; `pool` and `chain` must outlive it.
+class MempoolChainListener final : public ChainListener {
+ public:
+  MempoolChainListener(Mempool& pool, const ChainManager& chain) : pool_(pool), chain_(chain) {}
+  void block_disconnected(const Block& block, uint64_t height) override;
+  void block_connected(const Block& block, uint64_t height) override;
+  void chain_updated() override;
+
+ private:
+  Mempool& pool_;
+  const ChainManager& chain_;
+  std::vector<Block> disconnected_;
+  std::vector<Block> connected_;
 };
 
 }  // namespace cairn

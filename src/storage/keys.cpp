@@ -26,7 +26,8 @@ void expect_tag(Reader& r, BlockIndexTag tag) {
 
 // Decodes one whole value or key with `decode`, naming it `what` in errors.
 template <class F>
-auto decode_all(ByteSpan in, const char* what, F decode) -> Result<decltype(decode(std::declval<Reader&>()))> {
+auto decode_all(ByteSpan in, const char* what, F decode)
+    -> Result<decltype(decode(std::declval<Reader&>()))> {
   Reader r(in);
   auto guard = r.scope(what);
   auto out = decode(r);
@@ -137,7 +138,8 @@ Result<BlockIndexEntry> decode_block_index_entry(ByteSpan value) {
     }
     e.status = r.u8("status");
     if (r.ok() && (e.status & ~kBlockStatusMask) != 0) {
-      r.fail(ErrorCode::decode, "status", "unknown status bits " + std::to_string(e.status & ~kBlockStatusMask));
+      r.fail(ErrorCode::decode, "status",
+             "unknown status bits " + std::to_string(e.status & ~kBlockStatusMask));
     }
     e.cumulative_work = read_hash(r, "cumulative_work");
     return e;
@@ -264,10 +266,12 @@ Result<AddressEntry> decode_address_entry(ByteSpan value) {
     AddressEntry e;
     e.value = r.u64("value");
     const uint8_t coinbase = r.u8("coinbase");
-    if (r.ok() && coinbase > 1) r.fail(ErrorCode::decode, "coinbase", "must be 0 or 1, got " + std::to_string(coinbase));
+    if (r.ok() && coinbase > 1)
+      r.fail(ErrorCode::decode, "coinbase", "must be 0 or 1, got " + std::to_string(coinbase));
     e.coinbase = coinbase == 1;
     const uint8_t spent = r.u8("spent");
-    if (r.ok() && spent > 1) r.fail(ErrorCode::decode, "spent", "must be 0 or 1, got " + std::to_string(spent));
+    if (r.ok() && spent > 1)
+      r.fail(ErrorCode::decode, "spent", "must be 0 or 1, got " + std::to_string(spent));
     if (r.ok() && spent == 1) {
       SpentBy by;
       by.txid = read_hash(r, "spent_by.txid");

@@ -58,24 +58,24 @@ Result<LtHash> decode_lthash_value(ByteSpan value);  // encode with LtHash::to_b
 
 // The first byte of every block_index key. DO NOT CHANGE THESE VALUES: on disk.
 enum class BlockIndexTag : uint8_t {
-  entry = 0x01,       // ‖ block hash        -> BlockIndexEntry
+  entry = 0x01,        // ‖ block hash        -> BlockIndexEntry
   best_height = 0x02,  // ‖ height u64 BE    -> hash of the best chain's block at that height
 };
 
 // Bits of BlockIndexEntry::status. DO NOT CHANGE THESE VALUES: on disk.
 enum BlockStatus : uint8_t {
-  kBlockHaveBody = 0x01,         // block_bodies holds the block (cleared when pruned)
-  kBlockHaveUndo = 0x02,         // undo holds its undo data (cleared when pruned)
-  kBlockValid = 0x04,            // connected successfully once: fully valid in its chain
-  kBlockFailed = 0x08,           // invalid because of its own content
-  kBlockFailedAncestor = 0x10,   // descends from a kBlockFailed block
+  kBlockHaveBody = 0x01,        // block_bodies holds the block (cleared when pruned)
+  kBlockHaveUndo = 0x02,        // undo holds its undo data (cleared when pruned)
+  kBlockValid = 0x04,           // connected successfully once: fully valid in its chain
+  kBlockFailed = 0x08,          // invalid because of its own content
+  kBlockFailedAncestor = 0x10,  // descends from a kBlockFailed block
 };
 inline constexpr uint8_t kBlockStatusMask = 0x1f;  // bits outside it do not decode
 
 struct BlockIndexEntry {
   BlockHeader header;
-  uint8_t status = 0;          // BlockStatus bits
-  Hash256 cumulative_work;     // sum of the work of the chain up to this block, 256-bit big-endian
+  uint8_t status = 0;       // BlockStatus bits
+  Hash256 cumulative_work;  // sum of the work of the chain up to this block, 256-bit big-endian
   bool operator==(const BlockIndexEntry&) const = default;
 };
 

@@ -6,15 +6,24 @@ namespace cairn {
 
 std::string_view column_name(Column column) {
   switch (column) {
-    case Column::meta: return "meta";
-    case Column::block_index: return "block_index";
-    case Column::block_bodies: return "block_bodies";
-    case Column::undo: return "undo";
-    case Column::utxo: return "utxo";
-    case Column::tx_index: return "tx_index";
-    case Column::address_index: return "address_index";
-    case Column::stake: return "stake";
-    case Column::contracts: return "contracts";
+    case Column::meta:
+      return "meta";
+    case Column::block_index:
+      return "block_index";
+    case Column::block_bodies:
+      return "block_bodies";
+    case Column::undo:
+      return "undo";
+    case Column::utxo:
+      return "utxo";
+    case Column::tx_index:
+      return "tx_index";
+    case Column::address_index:
+      return "address_index";
+    case Column::stake:
+      return "stake";
+    case Column::contracts:
+      return "contracts";
   }
   assert(false && "unknown column");
   return "unknown";

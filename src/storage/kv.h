@@ -43,8 +43,8 @@ enum class Column : uint8_t {
 };
 inline constexpr size_t kColumnCount = 9;
 inline constexpr std::array<Column, kColumnCount> kAllColumns{
-    Column::meta,          Column::block_index, Column::block_bodies, Column::undo,      Column::utxo,
-    Column::tx_index,      Column::address_index, Column::stake,      Column::contracts,
+    Column::meta,     Column::block_index,   Column::block_bodies, Column::undo,      Column::utxo,
+    Column::tx_index, Column::address_index, Column::stake,        Column::contracts,
 };
 // "meta", "block_index", ...: the column family name on disk and the name in messages.
 std::string_view column_name(Column column);

@@ -57,8 +57,8 @@ rocksdb::ColumnFamilyOptions column_options(Column column, const std::shared_ptr
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   // Cheap LZ4 everywhere, denser ZSTD for the bottom level (most of the data), each only
   // if this RocksDB build has it (Debian's has both).
-  cf.compression = is_compression_supported(rocksdb::kLZ4Compression) ? rocksdb::kLZ4Compression
-                                                                      : rocksdb::kNoCompression;
+  cf.compression =
+      is_compression_supported(rocksdb::kLZ4Compression) ? rocksdb::kLZ4Compression : rocksdb::kNoCompression;
   if (is_compression_supported(rocksdb::kZSTD)) cf.bottommost_compression = rocksdb::kZSTD;
   cf.level_compaction_dynamic_level_bytes = true;
   return cf;
@@ -235,9 +235,9 @@ Result<std::vector<std::string>> unknown_column_families(const std::filesystem::
   }
   std::vector<std::string> unknown;
   for (const auto& name : names) {
-    const bool known = name == rocksdb::kDefaultColumnFamilyName ||
-                       std::any_of(kAllColumns.begin(), kAllColumns.end(),
-                                   [&](Column c) { return column_name(c) == name; });
+    const bool known =
+        name == rocksdb::kDefaultColumnFamilyName ||
+        std::any_of(kAllColumns.begin(), kAllColumns.end(), [&](Column c) { return column_name(c) == name; });
     if (!known) unknown.push_back(name);
   }
   return unknown;
@@ -248,9 +248,9 @@ Result<std::vector<std::string>> unknown_column_families(const std::filesystem::
 Result<std::unique_ptr<KvStore>> open_rocksdb_store(const std::filesystem::path& dir,
                                                     const RocksDbOptions& options) {
   if (options.max_open_files < RocksDbOptions::kMinMaxOpenFiles) {
-    return Error{ErrorCode::invalid_argument,
-                 "max_open_files " + std::to_string(options.max_open_files) + " is below the minimum of " +
-                     std::to_string(RocksDbOptions::kMinMaxOpenFiles)};
+    return Error{ErrorCode::invalid_argument, "max_open_files " + std::to_string(options.max_open_files) +
+                                                  " is below the minimum of " +
+                                                  std::to_string(RocksDbOptions::kMinMaxOpenFiles)};
   }
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);

@@ -27,8 +27,9 @@ Status check_version(uint32_t stored) {
                  versions + ": it was written by a newer Cairn; run that version, or use another --datadir"};
   }
   return Error{ErrorCode::invalid_argument,
-               versions + ": it was written by an older Cairn and cannot be upgraded; move it away "
-                          "and resynchronise into an empty --datadir"};
+               versions +
+                   ": it was written by an older Cairn and cannot be upgraded; move it away "
+                   "and resynchronise into an empty --datadir"};
 }
 
 Status check_network(const KvStore& store, Network network) {
@@ -36,10 +37,10 @@ Status check_network(const KvStore& store, Network network) {
   if (!raw) return Error{ErrorCode::decode, "meta: the store has a schema version but no network"};
   CAIRN_TRY(const Network stored, decode_network_value(*raw));
   if (stored == network) return {};
-  return Error{ErrorCode::invalid_argument,
-               "the store belongs to " + std::string(network_name(stored)) + ", not " +
-                   std::string(network_name(network)) + ": use --network " + std::string(network_name(stored)) +
-                   " or another --datadir"};
+  return Error{ErrorCode::invalid_argument, "the store belongs to " + std::string(network_name(stored)) +
+                                                ", not " + std::string(network_name(network)) +
+                                                ": use --network " + std::string(network_name(stored)) +
+                                                " or another --datadir"};
 }
 
 }  // namespace

@@ -7,9 +7,11 @@
 // what it can, and the header still gets the state root the model computes.
 #pragma once
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -25,6 +27,7 @@
 #include "storage/keys.h"
 #include "storage/memory_store.h"
 #include "support/keys.h"
+#include "util/clock.h"
 
 namespace cairn::test {
 
@@ -228,9 +231,16 @@ inline std::optional<BlockError> submit_reason(ChainManager& manager, const Bloc
   return (*verdict)->reason;
 }
 
+// The clock every test manager reads: fixed, well after the fixture's block timestamps.
+inline const Clock& fixed_clock() {
+  static const ManualClock clock(static_cast<int64_t>(kGenesisTime + uint64_t{100} * 365 * 24 * 3600));
+  return clock;
+}
+
 inline std::unique_ptr<ChainManager> open_or_fail(KvStore& store, const ChainRules& rules,
-                                                  SignatureChecker& checker) {
-  auto manager = ChainManager::open(store, rules, checker);
+                                                  SignatureChecker& checker,
+                                                  const ChainManagerOptions& options = {}) {
+  auto manager = ChainManager::open(store, rules, checker, fixed_clock(), options);
   EXPECT_TRUE(manager.ok()) << manager.error().to_string();
   return manager ? std::move(*manager) : nullptr;
 }
@@ -248,11 +258,16 @@ inline std::vector<std::pair<Bytes, Bytes>> column(const KvReader& store, Column
 }
 
 // What must agree between two stores at the same tip: the UTXO set, the tx and address
-// indexes, the meta facts (tip, state accumulator) and the best chain's height keys.
+// indexes, the meta facts (tip, state accumulator; not the prune height, which depends on
+// the history and the prune depth, not on the tip) and the best chain's height keys.
 inline std::vector<std::vector<std::pair<Bytes, Bytes>>> chain_state(const KvReader& store) {
   std::vector<std::vector<std::pair<Bytes, Bytes>>> out;
   for (Column c : {Column::utxo, Column::tx_index, Column::address_index, Column::meta})
     out.push_back(column(store, c));
+  const ByteSpan prune_key = meta_key(kMetaPruneHeight);
+  std::erase_if(out[3], [&](const auto& kv) {
+    return std::equal(kv.first.begin(), kv.first.end(), prune_key.begin(), prune_key.end());
+  });
   std::vector<std::pair<Bytes, Bytes>> best;
   auto it = store.iterator(Column::block_index, best_height_prefix());
   for (it->seek_to_first(); it->valid(); it->next()) {
@@ -272,6 +287,46 @@ inline std::vector<Block> best_chain_blocks(const ChainManager& manager) {
     if (block) out.push_back(std::move(*block));
   }
   return out;
+}
+
+// Sum of the value sizes of one column: what the store holds for it.
+inline size_t column_bytes(const KvReader& store, Column c) {
+  size_t total = 0;
+  auto it = store.iterator(c);
+  for (it->seek_to_first(); it->valid(); it->next()) total += it->value().size();
+  EXPECT_TRUE(it->status().ok());
+  return total;
+}
+
+// The index's have-body and have-undo bits agree with the block_bodies and undo columns,
+// every best-chain block from the prune height up has both, and nothing below it does.
+inline void expect_prune_consistent(const KvReader& store, const ChainManager& manager) {
+  std::set<Bytes> bodies, undo;
+  for (const auto& [k, v] : column(store, Column::block_bodies)) bodies.insert(k);
+  for (const auto& [k, v] : column(store, Column::undo)) undo.insert(k);
+  size_t flagged_bodies = 0, flagged_undo = 0;
+  for (uint64_t h = 0; h <= manager.tip().height(); ++h) {
+    const BlockNode& node = *manager.at_height(h);
+    const bool kept = h >= manager.prune_height();
+    EXPECT_EQ((node.status & kBlockHaveBody) != 0, kept) << "height " << h;
+    EXPECT_EQ((node.status & kBlockHaveUndo) != 0, kept) << "height " << h;
+  }
+  auto it = store.iterator(Column::block_index, Bytes{static_cast<uint8_t>(BlockIndexTag::entry)});
+  for (it->seek_to_first(); it->valid(); it->next()) {
+    const BlockHash hash = decode_block_index_key(it->key()).value();
+    const BlockIndexEntry entry = decode_block_index_entry(it->value()).value();
+    const BlockNode* node = manager.find(hash);
+    ASSERT_NE(node, nullptr);
+    EXPECT_EQ(node->status, entry.status) << "the stored status is the one in memory";
+    const bool has_body = bodies.contains(block_key(hash));
+    const bool has_undo = undo.contains(block_key(hash));
+    EXPECT_EQ((entry.status & kBlockHaveBody) != 0, has_body) << hash.hex();
+    EXPECT_EQ((entry.status & kBlockHaveUndo) != 0, has_undo) << hash.hex();
+    flagged_bodies += has_body ? 1 : 0;
+    flagged_undo += has_undo ? 1 : 0;
+  }
+  EXPECT_EQ(flagged_bodies, bodies.size()) << "a body without an index entry";
+  EXPECT_EQ(flagged_undo, undo.size()) << "undo data without an index entry";
 }
 
 // chain_state() of a fresh MemoryStore that was given only `blocks`, in order.

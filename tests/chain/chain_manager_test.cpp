@@ -1,10 +1,16 @@
 // The chain manager on one chain: genesis, contextual validation of transactions against
 // the UTXO set, the indexes, and that refused blocks change nothing.
+#include <string>
+
 #include <gtest/gtest.h>
 
 #include "chain/chain_fixture.h"
+#include "chain/mempool.h"
+#include "chain/sig_cache.h"
 #include "storage/keys.h"
 #include "storage/memory_store.h"
+#include "util/clock.h"
+#include "util/thread_pool.h"
 
 namespace cairn {
 namespace {
@@ -292,6 +298,172 @@ TEST_F(ChainManagerTest, ResubmittingAKnownBlockIsHarmless) {
   submit_ok(*manager_, a);
   submit_ok(*manager_, a);
   EXPECT_EQ(manager_->tip().hash, block_hash(a.header));
+}
+
+// TestChainRules plus the future-time rule of issue [C]'s rules: a timestamp more than
+// kMaxFutureSeconds ahead of ParentInfo::now is refused.
+class ClockedRules final : public ChainRules {
+ public:
+  static constexpr uint64_t kMaxFutureSeconds = 7200;
+  explicit ClockedRules(const TestChainRules& inner) : inner_(inner) {}
+  const Block& genesis() const override { return inner_.genesis(); }
+  std::optional<BlockRejection> check_header(const BlockHeader& header,
+                                             const ParentInfo& parent) const override {
+    if (header.timestamp > parent.now + kMaxFutureSeconds)
+      return BlockRejection{BlockError::time_too_new, ""};
+    return inner_.check_header(header, parent);
+  }
+  ChainWork block_work(const BlockHeader& header) const override { return inner_.block_work(header); }
+  std::optional<BlockRejection> check_block(const Block& block) const override {
+    return inner_.check_block(block);
+  }
+  Amount block_subsidy(uint64_t height) const override { return inner_.block_subsidy(height); }
+  uint64_t coinbase_maturity() const override { return inner_.coinbase_maturity(); }
+
+ private:
+  const TestChainRules& inner_;
+};
+
+TEST(ChainManagerClock, HeadersAreCheckedAgainstTheInjectedClock) {
+  TestChain chain;
+  ClockedRules rules(chain.rules());
+  MemoryStore store;
+  DirectSignatureChecker checker;
+  // The first block is stamped genesis + kBlockSpacing.
+  const Block block = chain.empty_block(chain.genesis_hash());
+  ManualClock clock(static_cast<int64_t>(block.header.timestamp - ClockedRules::kMaxFutureSeconds - 1));
+  auto manager = ChainManager::open(store, rules, checker, clock);
+  ASSERT_TRUE(manager.ok());
+  EXPECT_EQ(submit_reason(**manager, block), BlockError::time_too_new);
+  EXPECT_EQ((*manager)->find(block_hash(block.header)), nullptr) << "nothing recorded: it may pass later";
+  clock.advance_seconds(1);  // now exactly at the limit
+  submit_ok(**manager, block);
+  EXPECT_EQ((*manager)->tip().hash, block_hash(block.header));
+}
+
+// Signature checks run after the sequential pass (on a pool when there is one), yet the
+// verdict is the first failure in block order, whichever kind it is.
+class ParallelConnectTest : public ChainManagerTest, public ::testing::WithParamInterface<bool> {
+ protected:
+  static constexpr size_t kSpends = 3 * kVerifyBatch + 1;
+
+  void SetUp() override {
+    ChainManagerOptions options;
+    if (GetParam()) options.verify_pool = &pool_;
+    manager_ = test::open_or_fail(store_, chain_.rules(), checker_, options);
+    ASSERT_NE(manager_, nullptr);
+    mine_to(maturity_ - 1);
+    // The genesis coin split into kSpends coins, one per transaction of the test blocks.
+    BlockBuilder b = next();
+    const std::vector<TxOut> outs(kSpends, TxOut{kCoin, pay_to(0)});
+    split_ = txid(b.spend({genesis_coin()}, outs));
+    submit_ok(*manager_, b.build());
+  }
+
+  // A block whose transaction i (block position i + 1) spends coin i; the arguments are
+  // transaction numbers to break.
+  Block block(std::optional<size_t> bad_signature, std::optional<size_t> missing,
+              std::optional<size_t> overspend = std::nullopt) {
+    BlockBuilder b = next();
+    for (size_t i = 0; i < kSpends; ++i) {
+      OutPoint coin{split_, static_cast<uint32_t>(i)};
+      if (missing == i) coin = OutPoint{blake3(as_bytes("nowhere")), 0};
+      const Amount value = overspend == i ? 2 * kCoin : kCoin / 2;
+      Transaction tx = chain_.builder(manager_->tip().hash).spend({coin}, {TxOut{value, pay_to(1)}});
+      if (bad_signature == i) std::get<KeySpend>(tx.inputs[0].witness).signature.signature.bytes[0] ^= 1;
+      b.add(tx);
+    }
+    return b.build();
+  }
+
+  std::optional<BlockRejection> verdict(const Block& b) {
+    auto v = manager_->submit_block(b);
+    EXPECT_TRUE(v.ok());
+    return v ? *v : std::nullopt;
+  }
+
+  ThreadPool pool_{"verify", 2};
+  Txid split_;
+};
+
+TEST_P(ParallelConnectTest, AValidBlockConnects) {
+  submit_ok(*manager_, block(std::nullopt, std::nullopt));
+  EXPECT_EQ(manager_->tip().height(), maturity_ + 1);
+}
+
+TEST_P(ParallelConnectTest, ABadSignatureBeforeAMissingInputIsReported) {
+  const auto v = verdict(block(10, 20));
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->reason, BlockError::bad_lock);
+  EXPECT_NE(v->message.find("transactions[11].inputs[0]"), std::string::npos) << v->message;
+}
+
+TEST_P(ParallelConnectTest, AMissingInputBeforeABadSignatureIsReported) {
+  const auto v = verdict(block(20, 10));
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->reason, BlockError::missing_input);
+  EXPECT_NE(v->message.find("transactions[11].inputs[0]"), std::string::npos) << v->message;
+}
+
+TEST_P(ParallelConnectTest, AnOverspendBeforeABadSignatureIsReported) {
+  const auto v = verdict(block(kSpends - 1, std::nullopt, 0));
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->reason, BlockError::overspend);
+}
+
+TEST_P(ParallelConnectTest, TheLowestOfTwoBadSignaturesIsReported) {
+  Block b = block(kSpends - 1, std::nullopt);
+  std::get<KeySpend>(b.transactions[kSpends - 2].inputs[0].witness).signature.signature.bytes[0] ^= 1;
+  b.header.witness_root = compute_witness_root(b);
+  const auto v = verdict(b);
+  ASSERT_TRUE(v);
+  EXPECT_EQ(v->reason, BlockError::bad_lock);
+  const std::string where = "transactions[" + std::to_string(kSpends - 2) + "]";
+  EXPECT_NE(v->message.find(where), std::string::npos) << v->message;
+}
+
+INSTANTIATE_TEST_SUITE_P(Pool, ParallelConnectTest, ::testing::Bool(), [](const auto& param_info) {
+  return param_info.param ? std::string("OnAPool") : std::string("Inline");
+});
+
+// The signature cache is keyed by (sighash, key, signature), not txid: a block reusing a
+// mempool transaction's txid with another witness (committed by its header) is checked
+// again and refused, on the verify pool, although the honest one was cached at entry.
+TEST(ChainManagerSignatureCache, AChangedWitnessUnderACachedTxidIsRefused) {
+  TestChain chain;
+  MemoryStore store;
+  DeterministicRng rng(5);
+  SignatureCache cache(rng);
+  CachingSignatureChecker checker(cache);
+  ThreadPool pool("verify", 2);
+  ChainManagerOptions options;
+  options.verify_pool = &pool;
+  auto manager = test::open_or_fail(store, chain.rules(), checker, options);
+  ASSERT_NE(manager, nullptr);
+  for (const Block& b : chain.line(chain.genesis_hash(), TestChainRules::kDefaultCoinbaseMaturity - 1))
+    submit_ok(*manager, b);
+  MempoolOptions mo;
+  mo.genesis = chain.genesis_hash();
+  mo.coinbase_maturity = TestChainRules::kDefaultCoinbaseMaturity;
+  Mempool mempool(mo, test::fixed_clock(), cache, 1);
+  const Transaction honest =
+      chain.builder(manager->tip().hash)
+          .spend({TestChain::coinbase_outpoint(chain.genesis())}, {TxOut{10 * kCoin, pay_to(1)}});
+  ASSERT_EQ(mempool.accept(honest, manager->coins(), next_block(*manager)).status, TxStatus::accepted);
+  const size_t cached = cache.size();
+  EXPECT_GT(cached, 0u);
+
+  Transaction mutated = honest;
+  std::get<KeySpend>(mutated.inputs[0].witness).signature.signature.bytes[0] ^= 1;
+  ASSERT_EQ(txid(mutated), txid(honest));
+  BlockBuilder bad = chain.builder(manager->tip().hash);
+  bad.add(mutated);
+  EXPECT_EQ(submit_reason(*manager, bad.build()), BlockError::bad_lock);
+
+  BlockBuilder good = chain.builder(manager->tip().hash);
+  good.add(honest);
+  submit_ok(*manager, good.build());
+  EXPECT_EQ(cache.size(), cached) << "the honest signature came from the cache";
 }
 
 }  // namespace

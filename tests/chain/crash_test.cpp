@@ -3,7 +3,9 @@
 // power loss (crash(): unsynced writes dropped) after the failure. After each reopen the
 // tip, UTXO set and indexes must equal a replay of the stored best chain into a fresh
 // store, nothing acknowledged (submit_block returned) may be lost, and the run must then
-// complete.
+// complete. The pruning cases prune with a window exactly as deep as the reorganisation,
+// and also check that the index's body and undo flags agree with the stored columns.
+#include <map>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -25,17 +27,20 @@ constexpr uint64_t kMaturity = TestChainRules::kDefaultCoinbaseMaturity;
 constexpr uint64_t kMaxFaultPoint = 500;
 constexpr size_t kOldBranch = 6;
 constexpr size_t kNewBranch = 8;
+// The deepest window the scenario's reorganisation fits in.
+constexpr uint64_t kPruneDepth = kOldBranch;
 
 enum class Fault { write, sync };
 
 struct CrashCase {
   Fault fault;
   bool power_loss;
+  bool prune = false;
 };
 
 std::string case_name(const ::testing::TestParamInfo<CrashCase>& info) {
   return std::string(info.param.fault == Fault::write ? "Write" : "Sync") +
-         (info.param.power_loss ? "ThenPowerLoss" : "ThenRestart");
+         (info.param.power_loss ? "ThenPowerLoss" : "ThenRestart") + (info.param.prune ? "Pruned" : "");
 }
 
 class CrashTest : public ::testing::TestWithParam<CrashCase> {
@@ -50,6 +55,17 @@ class CrashTest : public ::testing::TestWithParam<CrashCase> {
     for (const Block& b : spending_branch(fork, kOldBranch, 1)) blocks_.push_back(b);
     for (const Block& b : spending_branch(fork, kNewBranch, 2)) blocks_.push_back(b);
     final_tip_ = block_hash(blocks_.back().header);
+    for (const Block& b : blocks_) by_hash_[block_hash(b.header)] = b;
+    options_.prune_depth = GetParam().prune ? kPruneDepth : 0;
+  }
+
+  // The best chain of `manager` above genesis, from the scenario (pruned bodies are gone
+  // from the store).
+  std::vector<Block> best_chain(const ChainManager& manager) const {
+    std::vector<Block> out;
+    for (uint64_t h = 1; h <= manager.tip().height(); ++h)
+      out.push_back(by_hash_.at(manager.at_height(h)->hash));
+    return out;
   }
 
   std::vector<Block> spending_branch(const BlockHash& parent, size_t length, size_t payee) {
@@ -68,7 +84,7 @@ class CrashTest : public ::testing::TestWithParam<CrashCase> {
   // Opens a manager and submits the whole scenario; true if it ran to the end. `acked`
   // gets the tip after each acknowledged submission.
   bool run(KvStore& store, std::optional<BlockHash>& acked) {
-    auto manager = ChainManager::open(store, chain_.rules(), checker_);
+    auto manager = ChainManager::open(store, chain_.rules(), checker_, test::fixed_clock(), options_);
     if (!manager) return false;
     for (const Block& b : blocks_) {
       auto verdict = (*manager)->submit_block(b);
@@ -83,7 +99,7 @@ class CrashTest : public ::testing::TestWithParam<CrashCase> {
   // and keeps what was acknowledged; the scenario then completes.
   void check_recovery(KvStore& store, const std::optional<BlockHash>& acked, uint64_t k) {
     SCOPED_TRACE("fault at " + std::to_string(k));
-    auto reopened = ChainManager::open(store, chain_.rules(), checker_);
+    auto reopened = ChainManager::open(store, chain_.rules(), checker_, test::fixed_clock(), options_);
     ASSERT_TRUE(reopened.ok()) << reopened.error().to_string();
     ChainManager& manager = **reopened;
     if (acked) {
@@ -93,16 +109,20 @@ class CrashTest : public ::testing::TestWithParam<CrashCase> {
       EXPECT_GE(manager.tip().work, node->work);
     }
     EXPECT_EQ(manager.state().root(), manager.tip().header.state_root);
-    EXPECT_EQ(test::chain_state(store), test::replayed_state(chain_, test::best_chain_blocks(manager)));
+    EXPECT_EQ(test::chain_state(store), test::replayed_state(chain_, best_chain(manager)));
+    test::expect_prune_consistent(store, manager);
 
     for (const Block& b : blocks_) test::submit_ok(manager, b);
     EXPECT_EQ(manager.tip().hash, final_tip_);
+    test::expect_prune_consistent(store, manager);
   }
 
   TestChain chain_;
   DirectSignatureChecker checker_;
   std::vector<Block> blocks_;
+  std::map<BlockHash, Block> by_hash_;
   BlockHash final_tip_;
+  ChainManagerOptions options_;
 };
 
 TEST_P(CrashTest, EveryFaultPointRecoversToAConsistentState) {
@@ -146,7 +166,11 @@ TEST_P(CrashTest, EveryFaultPointRecoversToAConsistentState) {
 
 INSTANTIATE_TEST_SUITE_P(Faults, CrashTest,
                          ::testing::Values(CrashCase{Fault::write, false}, CrashCase{Fault::write, true},
-                                           CrashCase{Fault::sync, false}, CrashCase{Fault::sync, true}),
+                                           CrashCase{Fault::sync, false}, CrashCase{Fault::sync, true},
+                                           CrashCase{Fault::write, false, true},
+                                           CrashCase{Fault::write, true, true},
+                                           CrashCase{Fault::sync, false, true},
+                                           CrashCase{Fault::sync, true, true}),
                          case_name);
 
 }  // namespace

@@ -69,7 +69,8 @@ TEST(StorageKeys, BlockIndexKeysHaveTheirLayout) {
 }
 
 TEST(StorageKeys, BigEndianHeightsIterateInHeightOrder) {
-  const std::vector<uint64_t> heights = {0, 1, 255, 256, 65535, 65536, 0xffffffff, uint64_t{1} << 32, UINT64_MAX};
+  const std::vector<uint64_t> heights = {0,         1, 255, 256, 65535, 65536, 0xffffffff, uint64_t{1} << 32,
+                                         UINT64_MAX};
   for (size_t i = 1; i < heights.size(); ++i) {
     EXPECT_LT(best_height_key(heights[i - 1]), best_height_key(heights[i])) << heights[i];
   }
@@ -181,7 +182,10 @@ TEST(StorageKeys, AddressKeysHaveTheirLayoutAndOrder) {
 
 TEST(StorageKeys, AddressEntriesRoundTrip) {
   AddressEntry unspent{12345, true, std::nullopt};
-  EXPECT_EQ(to_hex(encode(unspent)), "3930000000000000" "01" "00");
+  EXPECT_EQ(to_hex(encode(unspent)),
+            "3930000000000000"
+            "01"
+            "00");
   EXPECT_EQ(decode_address_entry(encode(unspent)).value(), unspent);
   AddressEntry spent{kMaxMoney, false, SpentBy{filled<32>(7), 3, 900}};
   EXPECT_EQ(encode(spent).size(), 8u + 1 + 1 + 32 + 4 + 8);

@@ -18,8 +18,8 @@ class KvConformance : public ::testing::Test {
   Factory factory_;
 };
 
-using StoreFactories =
-    ::testing::Types<MemoryStoreFactory, RocksDbStoreFactory, FaultOverMemoryFactory, FaultOverRocksDbFactory>;
+using StoreFactories = ::testing::Types<MemoryStoreFactory, RocksDbStoreFactory, FaultOverMemoryFactory,
+                                        FaultOverRocksDbFactory>;
 TYPED_TEST_SUITE(KvConformance, StoreFactories);
 
 std::vector<Bytes> keys_in(const KvReader& reader, Column c, ByteSpan prefix = {}) {
@@ -142,9 +142,8 @@ TYPED_TEST(KvConformance, IteratorReadsTheStateAtItsCreation) {
 
 TYPED_TEST(KvConformance, IterationIsInUnsignedByteOrder) {
   KvStore& s = this->store();
-  const std::vector<Bytes> sorted = {{},           {0x00},       {0x00, 0x00}, {0x01},
-                                     {0x01, 0x00}, {0x01, 0xff}, {0x7f},       {0x80},
-                                     {0xfe, 0xff}, {0xff},       {0xff, 0x00}, {0xff, 0xff, 0xff}};
+  const std::vector<Bytes> sorted = {{},     {0x00}, {0x00, 0x00}, {0x01}, {0x01, 0x00}, {0x01, 0xff},
+                                     {0x7f}, {0x80}, {0xfe, 0xff}, {0xff}, {0xff, 0x00}, {0xff, 0xff, 0xff}};
   std::vector<Bytes> shuffled = sorted;
   std::reverse(shuffled.begin(), shuffled.end());
   std::rotate(shuffled.begin(), shuffled.begin() + 5, shuffled.end());
@@ -203,7 +202,8 @@ TYPED_TEST(KvConformance, PrefixBoundsTheRange) {
 
   // A snapshot's iterators honour prefixes too.
   auto snap = s.snapshot();
-  EXPECT_EQ(keys_in(*snap, Column::address_index, p01ff), (std::vector<Bytes>{{0x01, 0xff}, {0x01, 0xff, 0xff}}));
+  EXPECT_EQ(keys_in(*snap, Column::address_index, p01ff),
+            (std::vector<Bytes>{{0x01, 0xff}, {0x01, 0xff, 0xff}}));
 }
 
 TYPED_TEST(KvConformance, SchemaIsStampedOnCreationAndChecked) {
@@ -226,7 +226,8 @@ TYPED_TEST(KvConformance, UnknownSchemaVersionsAreRefused) {
   put_bytes_or_fail(s, Column::meta, meta_key(kMetaSchemaVersion), encode_u32_value(kSchemaVersion + 1));
   auto newer = init_or_check_schema(s, Network::testnet);
   ASSERT_FALSE(newer.ok());
-  EXPECT_NE(newer.error().message.find("schema version " + std::to_string(kSchemaVersion + 1)), std::string::npos);
+  EXPECT_NE(newer.error().message.find("schema version " + std::to_string(kSchemaVersion + 1)),
+            std::string::npos);
   EXPECT_NE(newer.error().message.find("reads only schema version " + std::to_string(kSchemaVersion)),
             std::string::npos);
   EXPECT_NE(newer.error().message.find("newer Cairn"), std::string::npos);
@@ -234,7 +235,8 @@ TYPED_TEST(KvConformance, UnknownSchemaVersionsAreRefused) {
   put_bytes_or_fail(s, Column::meta, meta_key(kMetaSchemaVersion), encode_u32_value(kSchemaVersion - 1));
   auto older = init_or_check_schema(s, Network::testnet);
   ASSERT_FALSE(older.ok());
-  EXPECT_NE(older.error().message.find("schema version " + std::to_string(kSchemaVersion - 1)), std::string::npos);
+  EXPECT_NE(older.error().message.find("schema version " + std::to_string(kSchemaVersion - 1)),
+            std::string::npos);
   EXPECT_NE(older.error().message.find("older Cairn"), std::string::npos);
 }
 

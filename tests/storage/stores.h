@@ -2,8 +2,6 @@
 // implementation, and a dump of a whole store for exact comparisons.
 #pragma once
 
-#include <unistd.h>
-
 #include <atomic>
 #include <filesystem>
 #include <map>
@@ -13,6 +11,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "storage/fault_store.h"
 #include "storage/kv.h"

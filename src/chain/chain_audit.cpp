@@ -1,0 +1,146 @@
+#include "chain/chain_audit.h"
+
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "crypto/lthash.h"
+#include "primitives/coin.h"
+#include "storage/keys.h"
+
+namespace cairn {
+
+void ChainAudit::problem(std::string what) {
+  ++problems_total;
+  if (problems.size() < kMaxProblems) problems.push_back(std::move(what));
+}
+
+namespace {
+
+std::string describe(const OutPoint& o) { return o.txid.hex() + ":" + std::to_string(o.index); }
+
+// The coins: their LtHash must be the tip's state root, and each needs its unspent
+// address entry with the same value and coinbase flag.
+Status audit_coins(const KvReader& store, const ChainManager& manager, ChainAudit& audit) {
+  LtHash state;
+  auto it = store.iterator(Column::utxo);
+  for (it->seek_to_first(); it->valid(); it->next()) {
+    auto outpoint = decode_utxo_key(it->key());
+    auto coin = decode_coin_value(it->value());
+    if (!outpoint || !coin) {
+      audit.problem("utxo: undecodable entry");
+      continue;
+    }
+    ++audit.coins;
+    state.add(utxo_state_element(*outpoint, *coin));
+
+    CAIRN_TRY(auto raw, store.get(Column::address_index,
+                                  address_key(AddressKey{coin->output.lock, coin->height, *outpoint})));
+    if (!raw) {
+      audit.problem("address_index: no entry for coin " + describe(*outpoint));
+      continue;
+    }
+    auto entry = decode_address_entry(*raw);
+    if (!entry || entry->spent || entry->value != coin->output.value || entry->coinbase != coin->coinbase) {
+      audit.problem("address_index: entry of coin " + describe(*outpoint) + " disagrees with the coin");
+    }
+  }
+  CAIRN_TRY_STATUS(it->status());
+
+  if (state.root() != manager.tip().header.state_root) {
+    audit.problem("utxo: the coins hash to " + state.root().hex() + ", the tip commits to " +
+                  manager.tip().header.state_root.hex());
+  }
+  if (state != manager.state()) audit.problem("meta: the stored LtHash lanes differ from the coins");
+  return {};
+}
+
+// Every unspent address entry has its coin (with audit_coins: a bijection).
+Status audit_address_index(const KvReader& store, ChainAudit& audit) {
+  auto it = store.iterator(Column::address_index);
+  uint64_t unspent = 0;
+  for (it->seek_to_first(); it->valid(); it->next()) {
+    ++audit.address_entries;
+    auto key = decode_address_key(it->key());
+    auto entry = decode_address_entry(it->value());
+    if (!key || !entry) {
+      audit.problem("address_index: undecodable entry");
+      continue;
+    }
+    if (entry->spent) continue;
+    ++unspent;
+    CAIRN_TRY(auto coin, store.get(Column::utxo, utxo_key(key->outpoint)));
+    if (!coin) audit.problem("address_index: unspent entry for " + describe(key->outpoint) + " has no coin");
+  }
+  CAIRN_TRY_STATUS(it->status());
+  if (unspent != audit.coins) {
+    audit.problem("address_index: " + std::to_string(unspent) + " unspent entries for " +
+                  std::to_string(audit.coins) + " coins");
+  }
+  return {};
+}
+
+bool on_best_chain(const ChainManager& manager, const BlockHash& hash) {
+  const BlockNode* node = manager.find(hash);
+  if (node == nullptr) return false;
+  const BlockNode* at = manager.at_height(node->height());
+  return at != nullptr && at->hash == hash;
+}
+
+// Every tx_index entry points into the best chain, and every transaction of the best
+// chain's stored blocks is indexed where it is.
+Status audit_tx_index(const KvReader& store, const ChainManager& manager, ChainAudit& audit) {
+  auto it = store.iterator(Column::tx_index);
+  for (it->seek_to_first(); it->valid(); it->next()) {
+    ++audit.indexed_transactions;
+    auto location = decode_tx_location(it->value());
+    if (!location) {
+      audit.problem("tx_index: undecodable entry");
+    } else if (!on_best_chain(manager, location->block)) {
+      audit.problem("tx_index: an entry points to block " + location->block.hex() +
+                    ", not on the best chain");
+    }
+  }
+  CAIRN_TRY_STATUS(it->status());
+
+  for (uint64_t height = 0; height <= audit.height; ++height) {
+    const BlockNode* node = manager.at_height(height);
+    if ((node->status & kBlockHaveBody) == 0) {
+      ++audit.blocks_pruned;
+      continue;
+    }
+    auto block = manager.read_block(node->hash);
+    if (!block) {
+      audit.problem("block_bodies: block " + std::to_string(height) + ": " + block.error().message);
+      continue;
+    }
+    ++audit.blocks_checked;
+    for (size_t i = 0; i < block->transactions.size(); ++i) {
+      const Txid id = txid(block->transactions[i]);
+      CAIRN_TRY(auto raw, store.get(Column::tx_index, tx_index_key(id)));
+      std::optional<TxLocation> location;
+      if (raw) {
+        if (auto decoded = decode_tx_location(*raw)) location = *decoded;
+      }
+      if (location != TxLocation{node->hash, static_cast<uint32_t>(i)}) {
+        audit.problem("tx_index: transaction " + id.hex() + " of block " + std::to_string(height) +
+                      " is not indexed at its position");
+      }
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<ChainAudit> audit_chain_state(const KvReader& store, const ChainManager& manager) {
+  ChainAudit audit;
+  audit.height = manager.tip().height();
+  audit.tip = manager.tip().hash;
+  CAIRN_TRY_STATUS(audit_coins(store, manager, audit));
+  CAIRN_TRY_STATUS(audit_address_index(store, audit));
+  CAIRN_TRY_STATUS(audit_tx_index(store, manager, audit));
+  return audit;
+}
+
+}  // namespace cairn
