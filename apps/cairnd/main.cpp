@@ -1,14 +1,46 @@
 // cairnd — the Cairn node.
 //
-// This build parses and checks the node's configuration and prepares its data directory.
-// The services (chain state, peer-to-peer network, JSON-RPC, explorer) arrive with issues
-// [B]–[F]; until then cairnd says so and exits with status 2 rather than pretend to run.
+// Opens the network's chain state in the data directory and serves until SIGINT or
+// SIGTERM, mining with --mine. With --check-chain it audits the chain state and exits
+// (0 sound, 1 problems found). The peer-to-peer network, JSON-RPC and the explorer arrive
+// with issues [E], [F] and [I].
+#include <csignal>
 #include <filesystem>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
 
+#include "node/node.h"
 #include "node/options.h"
+
+namespace {
+
+// Raised by SIGINT/SIGTERM; the node notices it and shuts down cleanly.
+std::atomic<bool> g_stop{false};
+static_assert(std::atomic<bool>::is_always_lock_free, "signal handlers need a lock-free flag");
+
+extern "C" void request_stop(int) { g_stop.store(true); }
+
+int check_chain(const cairn::Node& node) {
+  auto audit = node.audit();
+  if (!audit) {
+    std::cerr << "cairnd: cannot read the chain state: " << audit.error().message << "\n";
+    return 1;
+  }
+  std::cout << "height " << audit->height << " tip " << audit->tip.hex() << "\n"
+            << "coins " << audit->coins << ", indexed transactions " << audit->indexed_transactions
+            << ", address entries " << audit->address_entries << "\n"
+            << "blocks checked " << audit->blocks_checked << ", pruned " << audit->blocks_pruned << "\n";
+  for (const std::string& p : audit->problems) std::cout << "PROBLEM " << p << "\n";
+  if (audit->problems_total > audit->problems.size()) {
+    std::cout << "... and " << audit->problems_total - audit->problems.size() << " more problems\n";
+  }
+  std::cout << (audit->ok() ? "chain state is sound\n" : "chain state has problems\n");
+  return audit->ok() ? 0 : 1;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -24,24 +56,30 @@ int main(int argc, char** argv) {
     std::cerr << "cairnd: " << resolved.error().message << "\n";
     return 1;
   }
-  const auto& paths = resolved->paths;
   std::error_code ec;
-  std::filesystem::create_directories(paths.network_datadir, ec);
+  std::filesystem::create_directories(resolved->paths.network_datadir, ec);
   if (ec) {
-    std::cerr << "cairnd: cannot create data directory " << paths.network_datadir << ": " << ec.message()
-              << "\n";
+    std::cerr << "cairnd: cannot create data directory " << resolved->paths.network_datadir << ": "
+              << ec.message() << "\n";
     return 1;
   }
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
 
-  std::cout << "network        " << cairn::network_name(paths.network) << "\n"
-            << "data directory " << paths.network_datadir.string() << "\n"
-            << "rpc listen     " << resolved->rpc_listen.to_string() << "\n";
-  for (const auto& a : resolved->p2p_listen) std::cout << "p2p listen     " << a << "\n";
-  for (const auto& a : resolved->bootstrap) std::cout << "bootstrap      " << a << "\n";
-  std::cout << "mine           " << (resolved->mine ? "yes" : "no") << "\n";
-  if (resolved->validator_key) std::cout << "validator key  " << resolved->validator_key->string() << "\n";
-  std::cerr << "cairnd: configuration is valid, but this build has no node services yet "
-               "(chain state, networking and RPC arrive with issues B-F); exiting.\n"
-               "Try `cairn demo` for what this build can do.\n";
-  return 2;
+  auto node = cairn::Node::open(*resolved);
+  if (!node) {
+    std::cerr << "cairnd: " << node.error().message << "\n";
+    return 1;
+  }
+  if (resolved->check_chain) return check_chain(**node);
+
+  std::signal(SIGINT, request_stop);
+  std::signal(SIGTERM, request_stop);
+  if (auto ran = (*node)->run(g_stop); !ran) {
+    spdlog::critical(
+        "the chain state store failed: {}; the state is intact at its last durable block, "
+        "restart cairnd",
+        ran.error().message);
+    return 1;
+  }
+  return 0;
 }

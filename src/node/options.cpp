@@ -5,6 +5,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "primitives/address.h"
+
 namespace cairn {
 
 std::string HostPort::to_string() const {
@@ -81,7 +83,17 @@ void add_node_options(CLI::App& app, NodeOptions& options) {
   app.add_option("--rpc-listen", options.rpc_listen,
                  "HOST:PORT of the JSON-RPC, WebSocket, explorer and metrics server "
                  "(default: 127.0.0.1 on the network's RPC port)");
-  app.add_flag("--mine", options.mine, "Mine blocks");
+  app.add_flag("--mine", options.mine, "Mine blocks on the best chain's tip");
+  app.add_option("--mine-to", options.mine_to,
+                 "Address the mined blocks' coinbase pays (required with --mine except on regtest)");
+  app.add_option("--mine-threads", options.mine_threads, "Threads searching nonces")->capture_default_str();
+  app.add_option("--prune", options.prune,
+                 "Keep only the last N blocks' bodies and undo data (0: keep all, an archive node; "
+                 "else at least " +
+                     std::to_string(kMinPruneDepth) + ")")
+      ->capture_default_str();
+  app.add_flag("--check-chain", options.check_chain,
+               "Check the chain state (UTXO set against the state root, indexes) and exit: 0 when sound");
   app.add_option("--validator-key", options.validator_key,
                  "Encrypted keystore file of this node's finality voting key");
 }
@@ -109,6 +121,28 @@ Result<ResolvedNodeOptions> resolve_node_options(const NodeOptions& options) {
   ResolvedNodeOptions out;
   out.paths = paths;
   out.mine = options.mine;
+  out.check_chain = options.check_chain;
+  if (!options.mine_to.empty()) {
+    auto lock = decode_address(paths.network, options.mine_to);
+    if (!lock) return Error{ErrorCode::invalid_argument, "--mine-to: " + lock.error().message};
+    out.mine_to = *lock;
+  } else if (options.mine && paths.network != Network::regtest) {
+    return Error{ErrorCode::invalid_argument, "--mine needs --mine-to ADDRESS on " +
+                                                  std::string(network_name(paths.network)) +
+                                                  " (the address the block rewards pay)"};
+  }
+  if (options.mine_threads < 1 || options.mine_threads > kMaxMineThreads) {
+    return Error{ErrorCode::invalid_argument,
+                 "--mine-threads: expected 1 to " + std::to_string(kMaxMineThreads)};
+  }
+  out.mine_threads = options.mine_threads;
+  if (options.prune != 0 && options.prune < kMinPruneDepth) {
+    return Error{ErrorCode::invalid_argument, "--prune: " + std::to_string(options.prune) +
+                                                  " blocks is too few to survive reorganisations; use 0 "
+                                                  "(keep everything) or at least " +
+                                                  std::to_string(kMinPruneDepth)};
+  }
+  out.prune_depth = options.prune;
 
   if (options.rpc_listen.empty()) {
     out.rpc_listen = HostPort{"127.0.0.1", default_rpc_port(paths.network)};

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "primitives/lock.h"
 #include "primitives/network.h"
 #include "util/result.h"
 
@@ -49,6 +50,10 @@ struct NodeOptions {
   std::vector<std::string> bootstrap;   // multiaddrs with /p2p/<peer id>
   std::string rpc_listen;
   bool mine = false;
+  std::string mine_to;        // address the coinbase pays
+  unsigned mine_threads = 1;  // nonce-search threads
+  uint64_t prune = 0;         // 0: archive; N: keep the last N blocks' bodies and undo
+  bool check_chain = false;   // audit the chain state and exit
   std::string validator_key;
 };
 
@@ -75,8 +80,21 @@ struct ResolvedNodeOptions {
   std::vector<std::string> bootstrap;
   HostPort rpc_listen;
   bool mine = false;
+  // What the coinbase pays to. Required with --mine, except on regtest, where it defaults
+  // to kBurnLock (nobody can spend it: regtest coins are worthless anyway).
+  OutputLock mine_to;
+  unsigned mine_threads = 1;
+  uint64_t prune_depth = 0;
+  bool check_chain = false;
   std::optional<std::filesystem::path> validator_key;
 };
+
+// Pruning below this many blocks is refused: it keeps every reorganisation a healthy
+// network can produce between checkpoints, and a day of blocks for peers to sync from.
+inline constexpr uint64_t kMinPruneDepth = 288;
+inline constexpr unsigned kMaxMineThreads = 256;
+// A key hash no key hashes to (all zero): regtest's default coinbase lock.
+inline constexpr OutputLock kBurnLock{};
 
 // Checks every value; the error names the flag and says what is expected.
 Result<ResolvedNodeOptions> resolve_node_options(const NodeOptions& options);

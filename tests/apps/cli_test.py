@@ -45,17 +45,24 @@ check(bad.returncode != 0 and "--network" in bad.stderr, f"unknown network refus
 bad = run(cairn, "--rpc-connect", "nohost", "demo")
 check(bad.returncode != 0 and "--rpc-connect" in bad.stderr, f"bad --rpc-connect refused: {bad.stderr!r}")
 
-# cairnd checks its configuration, prepares the data directory, and says it has no services yet.
+# cairnd creates the network's chain state with its genesis block; --check-chain audits it.
 with tempfile.TemporaryDirectory() as datadir:
-    node = run(cairnd, "--network", "regtest", "--datadir", datadir, "--rpc-listen", "127.0.0.1:1")
-    check(node.returncode == 2, f"cairnd exit status {node.returncode}")
-    check("no node services yet" in node.stderr, "cairnd says what it cannot do yet")
-    check(f"{datadir}/regtest" in node.stdout, "cairnd prints its per-network data directory")
+    node = run(cairnd, "--network", "regtest", "--datadir", datadir, "--check-chain")
+    check(node.returncode == 0, f"cairnd --check-chain exit status {node.returncode}: {node.stderr}")
+    check("height 0 " in node.stdout and "chain state is sound" in node.stdout,
+          f"a new regtest chain is at genesis and sound: {node.stdout!r}")
+    check(f"{datadir}/regtest/chain" in node.stderr + node.stdout, "cairnd logs its per-network data directory")
     bad = run(cairnd, "--datadir", datadir, "--bootstrap", "1.2.3.4:5")
     check(bad.returncode == 1 and "not a multiaddr" in bad.stderr, "cairnd refuses a HOST:PORT bootstrap")
+    bad = run(cairnd, "--network", "testnet", "--datadir", datadir, "--mine")
+    check(bad.returncode == 1 and "--mine-to" in bad.stderr, "mining outside regtest needs an address")
+    bad = run(cairnd, "--network", "regtest", "--datadir", datadir, "--mine-to", "cairn1qqqq")
+    check(bad.returncode == 1 and "--mine-to" in bad.stderr, "a bad --mine-to address is refused")
+    bad = run(cairnd, "--network", "regtest", "--datadir", datadir, "--prune", "10")
+    check(bad.returncode == 1 and "--prune" in bad.stderr, "a tiny --prune is refused")
 help_text = run(cairnd, "--help").stdout
 for flag in ("--network", "--datadir", "--p2p-listen", "--bootstrap", "--rpc-listen", "--mine",
-             "--validator-key", "--config"):
+             "--mine-to", "--prune", "--check-chain", "--validator-key", "--config"):
     check(flag in help_text, f"cairnd --help documents {flag}")
 
 for f in failures:

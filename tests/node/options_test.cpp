@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include "primitives/address.h"
+
 namespace cairn {
 namespace {
 
@@ -59,10 +61,40 @@ TEST(NodeOptions, DefaultsArePerNetworkAndLoopback) {
 }
 
 TEST(NodeOptions, RepeatableFlagsKeepOrder) {
-  auto r = parse({"--bootstrap", "/ip4/127.0.0.1/tcp/1", "--bootstrap", "/ip4/127.0.0.1/tcp/2", "--mine"});
-  ASSERT_TRUE(r.ok());
+  auto r = parse({"--network", "regtest", "--bootstrap", "/ip4/127.0.0.1/tcp/1", "--bootstrap",
+                  "/ip4/127.0.0.1/tcp/2", "--mine"});
+  ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->bootstrap, (std::vector<std::string>{"/ip4/127.0.0.1/tcp/1", "/ip4/127.0.0.1/tcp/2"}));
   EXPECT_TRUE(r->mine);
+}
+
+TEST(NodeOptions, MiningPaysAnAddressOfTheNetwork) {
+  // Regtest may mine to the burn lock; elsewhere the rewards need an address.
+  auto regtest = parse({"--network", "regtest", "--mine"});
+  ASSERT_TRUE(regtest.ok());
+  EXPECT_EQ(regtest->mine_to, kBurnLock);
+  EXPECT_NE(parse({"--mine"}).error().message.find("--mine-to"), std::string::npos);
+
+  OutputLock lock;
+  lock.hash.bytes[0] = 7;
+  auto paid = parse({"--network", "testnet", "--mine", "--mine-to", encode_address(Network::testnet, lock)});
+  ASSERT_TRUE(paid.ok()) << paid.error().message;
+  EXPECT_EQ(paid->mine_to, lock);
+  // Another network's address is refused, naming the flag.
+  auto wrong = parse({"--network", "testnet", "--mine", "--mine-to", encode_address(Network::mainnet, lock)});
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_NE(wrong.error().message.find("--mine-to"), std::string::npos);
+}
+
+TEST(NodeOptions, LimitsAtTheirBoundaries) {
+  EXPECT_TRUE(parse({"--mine-threads", std::to_string(kMaxMineThreads)}).ok());
+  EXPECT_FALSE(parse({"--mine-threads", std::to_string(kMaxMineThreads + 1)}).ok());
+  EXPECT_FALSE(parse({"--mine-threads", "0"}).ok());
+  EXPECT_TRUE(parse({"--prune", "0"}).ok());
+  EXPECT_TRUE(parse({"--prune", std::to_string(kMinPruneDepth)}).ok());
+  auto tiny = parse({"--prune", std::to_string(kMinPruneDepth - 1)});
+  ASSERT_FALSE(tiny.ok());
+  EXPECT_NE(tiny.error().message.find("--prune"), std::string::npos);
 }
 
 TEST(NodeOptions, ErrorsNameTheFlag) {
