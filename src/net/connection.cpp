@@ -1,6 +1,7 @@
 #include "net/connection.h"
 
 #include <algorithm>
+
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/write.hpp>
@@ -69,7 +70,8 @@ asio::awaitable<Result<std::string>> Stream::negotiate(MultistreamSelect select)
 // --- Connection ---
 
 Connection::Connection(Strand strand, asio::ip::tcp::socket socket, Direction direction,
-                       std::shared_ptr<const KeyPair> identity, ConnectionOptions options, Callbacks callbacks)
+                       std::shared_ptr<const KeyPair> identity, ConnectionOptions options,
+                       Callbacks callbacks)
     : strand_(std::move(strand)),
       socket_(std::move(socket)),
       direction_(direction),
@@ -181,7 +183,8 @@ asio::awaitable<Result<Bytes>> Connection::read_raw() {
   const Duration timeout = yamux_ ? options_.idle_timeout : options_.handshake_read_timeout;
   set_deadline(read_deadline_, SteadyClock::now() + timeout);
   error_code ec;
-  const size_t n = co_await socket_.async_read_some(asio::buffer(read_buffer_), asio::redirect_error(asio::use_awaitable, ec));
+  const size_t n = co_await socket_.async_read_some(asio::buffer(read_buffer_),
+                                                    asio::redirect_error(asio::use_awaitable, ec));
   read_deadline_ = SteadyClock::time_point::max();
   if (closed_) co_return closed_error();
   if (ec == asio::error::eof) co_return Error{ErrorCode::io, "the peer closed the connection"};
@@ -234,7 +237,8 @@ void Connection::pump() {
     on_event(event);
   }
   // A deadline earlier than the one the keepalive sleeps towards wakes it to re-arm.
-  if (auto deadline = yamux_->next_deadline(); deadline && from_nanos(*deadline) < keepalive_timer_.expiry()) {
+  if (auto deadline = yamux_->next_deadline();
+      deadline && from_nanos(*deadline) < keepalive_timer_.expiry()) {
     keepalive_timer_.cancel();
   }
 }

@@ -17,17 +17,17 @@
 // connection alive.
 #pragma once
 
-#include <utility>  // before Asio (DESIGN.md, GCC 12)
-
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>  // before Asio (DESIGN.md, GCC 12)
 #include <vector>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "crypto/ed25519.h"
 #include "net/coro.h"
@@ -76,7 +76,8 @@ class Connection;
 
 // Connection-side state of one stream. Touched only on the connection's strand.
 struct StreamSlot {
-  StreamSlot(StreamId stream_id, const Strand& strand) : id(stream_id), read_signal(strand), write_signal(strand) {}
+  StreamSlot(StreamId stream_id, const Strand& strand)
+      : id(stream_id), read_signal(strand), write_signal(strand) {}
   StreamId id;
   std::string protocol;  // once negotiated
   Bytes pending;         // received after the protocol negotiation, not yet read
@@ -126,12 +127,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   };
 
   // `socket` must be bound to `strand`; it is connected already when inbound.
-  Connection(Strand strand, asio::ip::tcp::socket socket, Direction direction, std::shared_ptr<const KeyPair> identity,
-             ConnectionOptions options, Callbacks callbacks);
+  Connection(Strand strand, asio::ip::tcp::socket socket, Direction direction,
+             std::shared_ptr<const KeyPair> identity, ConnectionOptions options, Callbacks callbacks);
 
   // Connects to `dial_to` (outbound) and upgrades. Outbound, `expected` (if any) is the peer
   // the handshake must authenticate. On failure the connection is closed. Run on strand().
-  asio::awaitable<Status> establish(std::optional<asio::ip::tcp::endpoint> dial_to, std::optional<PeerId> expected);
+  asio::awaitable<Status> establish(std::optional<asio::ip::tcp::endpoint> dial_to,
+                                    std::optional<PeerId> expected);
   // The read loop of an established connection, until it closes. Run on strand().
   asio::awaitable<void> serve();
   // Closes the socket and fails every stream; logs `reason`. Idempotent. Call on strand().
@@ -175,7 +177,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   asio::awaitable<Status> stream_write(std::shared_ptr<StreamSlot> slot, Bytes data);
   asio::awaitable<Status> stream_close(std::shared_ptr<StreamSlot> slot);
   asio::awaitable<void> stream_reset(std::shared_ptr<StreamSlot> slot);
-  asio::awaitable<Result<std::string>> stream_negotiate(std::shared_ptr<StreamSlot> slot, MultistreamSelect select);
+  asio::awaitable<Result<std::string>> stream_negotiate(std::shared_ptr<StreamSlot> slot,
+                                                        MultistreamSelect select);
 
   Strand strand_;
   asio::ip::tcp::socket socket_;

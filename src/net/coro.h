@@ -6,6 +6,7 @@
 // coroutine finishes.
 #pragma once
 
+#include <optional>
 #include <utility>  // before Asio's awaitable: the GCC 12 workaround of DESIGN.md
 
 #include <boost/asio/awaitable.hpp>
@@ -13,7 +14,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <optional>
 
 #include "util/result.h"
 
@@ -32,12 +32,12 @@ namespace asio = boost::asio;
 using Strand = asio::strand<asio::io_context::executor_type>;
 
 // CAIRN_TRY for coroutines: `CAIRN_CO_TRY(auto bytes, co_await stream.read(n));`
-#define CAIRN_CO_TRY(lhs, expr)                                                                  \
-  auto CAIRN_CONCAT(cairn_co_try_, __LINE__) = (expr);                                           \
+#define CAIRN_CO_TRY(lhs, expr)                                                                        \
+  auto CAIRN_CONCAT(cairn_co_try_, __LINE__) = (expr);                                                 \
   if (!CAIRN_CONCAT(cairn_co_try_, __LINE__)) co_return CAIRN_CONCAT(cairn_co_try_, __LINE__).error(); \
   lhs = std::move(CAIRN_CONCAT(cairn_co_try_, __LINE__)).value()
-#define CAIRN_CO_TRY_STATUS(expr)                                                     \
-  do {                                                                                \
+#define CAIRN_CO_TRY_STATUS(expr)                                                              \
+  do {                                                                                         \
     if (auto cairn_co_status_ = (expr); !cairn_co_status_) co_return cairn_co_status_.error(); \
   } while (false)
 

@@ -1,10 +1,11 @@
 #include "net/host.h"
 
+#include <exception>
+#include <iostream>
+
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <exception>
-#include <iostream>
 
 #include "net/ping.h"
 #include "net/tcp_transport.h"
@@ -12,8 +13,8 @@
 namespace cairn::net {
 namespace {
 
-using boost::system::error_code;
 using asio::ip::tcp;
+using boost::system::error_code;
 
 // Completion for detached coroutines: nothing in Cairn's network code throws on peer input,
 // so an exception here is a bug worth a log line, but not worth the process.
@@ -47,7 +48,8 @@ std::shared_ptr<Host> Host::create(asio::io_context& io, KeyPair identity, HostO
   host->set_handler(std::string(kPingProtocolId), [weak](Stream stream) -> asio::awaitable<void> {
     Status answered = co_await answer_ping(stream);
     auto self = weak.lock();
-    if (!answered && self) self->log("ping from " + stream.connection().name() + ": " + answered.error().message);
+    if (!answered && self)
+      self->log("ping from " + stream.connection().name() + ": " + answered.error().message);
   });
   return host;
 }
@@ -110,7 +112,8 @@ asio::awaitable<void> Host::accept_loop(std::shared_ptr<tcp::acceptor> acceptor)
   while (!stopped_) {
     Strand strand = asio::make_strand(io_);
     error_code ec;
-    tcp::socket socket = co_await acceptor->async_accept(strand, asio::redirect_error(asio::use_awaitable, ec));
+    tcp::socket socket =
+        co_await acceptor->async_accept(strand, asio::redirect_error(asio::use_awaitable, ec));
     if (stopped_ || ec == asio::error::operation_aborted) break;
     if (ec) {
       // Out of descriptors or memory, typically: pause instead of spinning on the error.
@@ -136,8 +139,8 @@ asio::awaitable<Result<PeerId>> Host::dial(Multiaddr address) {
   if (target.peer && connected(*target.peer)) co_return *target.peer;
   CAIRN_CO_TRY(tcp::endpoint endpoint, tcp_endpoint(target));
   if (!reserve(Direction::outbound)) {
-    co_return Error{ErrorCode::limit, "outbound connection limit of " + std::to_string(options_.max_outbound) +
-                                          " reached"};
+    co_return Error{ErrorCode::limit,
+                    "outbound connection limit of " + std::to_string(options_.max_outbound) + " reached"};
   }
   Strand strand = asio::make_strand(io_);
   auto connection = make_connection(strand, tcp::socket(strand), Direction::outbound);
@@ -146,7 +149,8 @@ asio::awaitable<Result<PeerId>> Host::dial(Multiaddr address) {
 }
 
 asio::awaitable<Status> Host::run_connection(std::shared_ptr<Connection> connection,
-                                             std::optional<tcp::endpoint> dial_to, std::optional<PeerId> expected) {
+                                             std::optional<tcp::endpoint> dial_to,
+                                             std::optional<PeerId> expected) {
   CAIRN_CO_TRY_STATUS(co_await connection->establish(dial_to, std::move(expected)));
   const PeerId peer = connection->remote_peer();
   bool duplicate = false;
@@ -169,20 +173,19 @@ asio::awaitable<Status> Host::run_connection(std::shared_ptr<Connection> connect
 
 std::shared_ptr<Connection> Host::make_connection(Strand strand, tcp::socket socket, Direction direction) {
   std::weak_ptr<Host> weak = weak_from_this();
-  Connection::Callbacks callbacks{
-      [weak](Stream stream) {
-        if (auto self = weak.lock()) {
-          const Strand strand_of_stream = stream.connection().strand();
-          asio::co_spawn(strand_of_stream, self->serve_stream(std::move(stream)),
-                         log_exception("stream handler"));
-        }
-      },
-      [weak](Connection& closed) {
-        if (auto self = weak.lock()) self->on_closed(closed);
-      },
-      [weak](const std::string& message) {
-        if (auto self = weak.lock()) self->log(message);
-      }};
+  Connection::Callbacks callbacks{[weak](Stream stream) {
+                                    if (auto self = weak.lock()) {
+                                      const Strand strand_of_stream = stream.connection().strand();
+                                      asio::co_spawn(strand_of_stream, self->serve_stream(std::move(stream)),
+                                                     log_exception("stream handler"));
+                                    }
+                                  },
+                                  [weak](Connection& closed) {
+                                    if (auto self = weak.lock()) self->on_closed(closed);
+                                  },
+                                  [weak](const std::string& message) {
+                                    if (auto self = weak.lock()) self->log(message);
+                                  }};
   auto connection = std::make_shared<Connection>(std::move(strand), std::move(socket), direction, identity_,
                                                  options_.connection, std::move(callbacks));
   MutexLock lock(mutex_);
@@ -232,8 +235,12 @@ std::optional<IdentifyInfo> Host::peer_info(const PeerId& peer) const {
 }
 
 IdentifyInfo Host::local_info(const Connection& connection) const {
-  return IdentifyInfo{std::string(kLibp2pProtocolVersion), options_.agent_version, identity_->public_key(),
-                      listen_addresses(), connection.remote_address(), protocols()};
+  return IdentifyInfo{std::string(kLibp2pProtocolVersion),
+                      options_.agent_version,
+                      identity_->public_key(),
+                      listen_addresses(),
+                      connection.remote_address(),
+                      protocols()};
 }
 
 asio::awaitable<Result<Stream>> Host::new_stream(PeerId peer, std::vector<std::string> protocols) {
@@ -260,7 +267,8 @@ asio::awaitable<Result<IdentifyInfo>> Host::identify(PeerId peer) {
   }
   record_info(peer, *info);
   // The answering side has closed already; closing ours ends the stream.
-  if (Status closed = co_await stream->close(); !closed) log("identify " + peer.to_base58() + ": " + closed.error().message);
+  if (Status closed = co_await stream->close(); !closed)
+    log("identify " + peer.to_base58() + ": " + closed.error().message);
   co_return std::move(info);
 }
 
@@ -269,7 +277,8 @@ asio::awaitable<Result<Duration>> Host::ping(PeerId peer) {
   Result<Stream> stream = co_await new_stream(peer, std::move(protocol));
   if (!stream) co_return stream.error();
   Result<Duration> rtt = co_await ping_once(*stream);
-  if (Status closed = co_await stream->close(); !closed) log("ping " + peer.to_base58() + ": " + closed.error().message);
+  if (Status closed = co_await stream->close(); !closed)
+    log("ping " + peer.to_base58() + ": " + closed.error().message);
   co_return std::move(rtt);
 }
 
@@ -293,13 +302,15 @@ asio::awaitable<void> Host::serve_stream(Stream stream) {
     handler = handlers_.at(*selected);  // negotiation only agrees on registered protocols
   }
   co_await handler(stream);
-  if (Status closed = co_await stream.close(); !closed) log("stream " + *selected + ": " + closed.error().message);
+  if (Status closed = co_await stream.close(); !closed)
+    log("stream " + *selected + ": " + closed.error().message);
 }
 
 asio::awaitable<void> Host::serve_identify_push(Stream stream) {
   const PeerId peer = stream.connection().remote_peer();
   auto message = co_await read_length_prefixed(stream, kMaxIdentifyMessageSize);
-  auto info = message ? apply_identify_push(*message, peer, peer_info(peer)) : Result<IdentifyInfo>(message.error());
+  auto info =
+      message ? apply_identify_push(*message, peer, peer_info(peer)) : Result<IdentifyInfo>(message.error());
   if (!info) {
     log("identify push from " + peer.to_base58() + ": " + info.error().message);
     co_return;

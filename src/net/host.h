@@ -13,17 +13,17 @@
 // short map updates; each connection lives on its own strand.
 #pragma once
 
-#include <utility>  // before Asio (DESIGN.md, GCC 12)
-
 #include <atomic>
-#include <boost/asio/ip/tcp.hpp>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>  // before Asio (DESIGN.md, GCC 12)
 #include <vector>
+
+#include <boost/asio/ip/tcp.hpp>
 
 #include "crypto/ed25519.h"
 #include "net/connection.h"
@@ -93,7 +93,8 @@ class Host : public std::enable_shared_from_this<Host> {
   Host(asio::io_context& io, KeyPair identity, HostOptions options);
 
   void log(const std::string& message) const;
-  std::shared_ptr<Connection> make_connection(Strand strand, asio::ip::tcp::socket socket, Direction direction);
+  std::shared_ptr<Connection> make_connection(Strand strand, asio::ip::tcp::socket socket,
+                                              Direction direction);
   bool reserve(Direction direction);
   void on_closed(Connection& connection);
   std::shared_ptr<Connection> find(const PeerId& peer) const;

@@ -63,8 +63,12 @@ Bytes encode_identify(const IdentifyInfo& info) {
 Result<IdentifyInfo> decode_identify(ByteSpan message, const PeerId& peer) {
   CAIRN_TRY(pb::Identify parsed, parse_message(message));
   CAIRN_TRY(PublicKey key, checked_key(parsed, peer));
-  IdentifyInfo info{parsed.protocolversion(), parsed.agentversion(), key, parse_addresses(parsed.listenaddrs()),
-                    std::nullopt, {parsed.protocols().begin(), parsed.protocols().end()}};
+  IdentifyInfo info{parsed.protocolversion(),
+                    parsed.agentversion(),
+                    key,
+                    parse_addresses(parsed.listenaddrs()),
+                    std::nullopt,
+                    {parsed.protocols().begin(), parsed.protocols().end()}};
   if (parsed.has_observedaddr()) {
     auto observed = Multiaddr::from_bytes(as_bytes(parsed.observedaddr()));
     if (observed) info.observed_addr = std::move(observed).value();
@@ -72,7 +76,8 @@ Result<IdentifyInfo> decode_identify(ByteSpan message, const PeerId& peer) {
   return info;
 }
 
-Result<IdentifyInfo> apply_identify_push(ByteSpan message, const PeerId& peer, std::optional<IdentifyInfo> known) {
+Result<IdentifyInfo> apply_identify_push(ByteSpan message, const PeerId& peer,
+                                         std::optional<IdentifyInfo> known) {
   CAIRN_TRY(pb::Identify parsed, parse_message(message));
   IdentifyInfo info = std::move(known).value_or(IdentifyInfo{});
   // A push may leave out the key: the connection already authenticated the peer.

@@ -44,7 +44,8 @@ Bytes encode_identify(const IdentifyInfo& info);
 // Decodes an Identify protobuf (without its length prefix) from `peer`.
 Result<IdentifyInfo> decode_identify(ByteSpan message, const PeerId& peer);
 // Applies an identify push from `peer` to what we knew (`known`, if anything).
-Result<IdentifyInfo> apply_identify_push(ByteSpan message, const PeerId& peer, std::optional<IdentifyInfo> known);
+Result<IdentifyInfo> apply_identify_push(ByteSpan message, const PeerId& peer,
+                                         std::optional<IdentifyInfo> known);
 
 // Reads one uvarint-length-prefixed message of at most `max_size` bytes.
 asio::awaitable<Result<Bytes>> read_length_prefixed(Stream& stream, size_t max_size);

@@ -34,16 +34,21 @@ Bytes key_message(ByteSpan data) {
 
 const char* key_type_name(int type) {
   switch (static_cast<KeyType>(type)) {
-    case KeyType::rsa: return "RSA";
-    case KeyType::ed25519: return "Ed25519";
-    case KeyType::secp256k1: return "Secp256k1";
-    case KeyType::ecdsa: return "ECDSA";
+    case KeyType::rsa:
+      return "RSA";
+    case KeyType::ed25519:
+      return "Ed25519";
+    case KeyType::secp256k1:
+      return "Secp256k1";
+    case KeyType::ecdsa:
+      return "ECDSA";
   }
   return "unknown";
 }
 
 Error unsupported_key_type(int type) {
-  return Error{ErrorCode::crypto, std::string("key type ") + key_type_name(type) + " (" + std::to_string(type) +
+  return Error{ErrorCode::crypto, std::string("key type ") + key_type_name(type) + " (" +
+                                      std::to_string(type) +
                                       ") is not supported: Cairn accepts Ed25519 keys only"};
 }
 
@@ -71,14 +76,16 @@ Result<PublicKey> decode_public_key(ByteSpan protobuf) {
   pb::PublicKey message;
   if (!message.ParsePartialFromArray(protobuf.data(), static_cast<int>(protobuf.size())) ||
       !message.IsInitialized()) {
-    return Error{ErrorCode::decode, "PublicKey: not a protobuf message with the required Type and Data fields"};
+    return Error{ErrorCode::decode,
+                 "PublicKey: not a protobuf message with the required Type and Data fields"};
   }
   // The spec forbids extending the message: unknown fields would make the encoding ambiguous.
   if (!message.unknown_fields().empty()) return Error{ErrorCode::decode, "PublicKey: unknown fields"};
   if (message.type() != pb::Ed25519) return unsupported_key_type(message.type());
   const std::string& data = message.data();
   if (data.size() != PublicKey::kSize) {
-    return Error{ErrorCode::crypto, "PublicKey: Ed25519 key of " + std::to_string(data.size()) + " bytes, expected 32"};
+    return Error{ErrorCode::crypto,
+                 "PublicKey: Ed25519 key of " + std::to_string(data.size()) + " bytes, expected 32"};
   }
   return PublicKey::from_span(as_bytes(data)).value();
 }
@@ -97,8 +104,8 @@ Bytes encode_private_key(const KeyPair& key) {
 Result<KeyPair> decode_private_key(ByteSpan protobuf) {
   // By hand, not with the generated parser: it would copy the secret into heap strings
   // that nothing wipes. Only the exact encodings libp2p writes are accepted.
-  if (protobuf.size() >= 2 && protobuf[0] == kTypeTag && protobuf[1] != static_cast<uint8_t>(KeyType::ed25519) &&
-      protobuf[1] < 0x80) {
+  if (protobuf.size() >= 2 && protobuf[0] == kTypeTag &&
+      protobuf[1] != static_cast<uint8_t>(KeyType::ed25519) && protobuf[1] < 0x80) {
     return unsupported_key_type(protobuf[1]);
   }
   const bool modern = protobuf.size() == kEd25519PrivateKeyProtobufLength &&
@@ -106,9 +113,10 @@ Result<KeyPair> decode_private_key(ByteSpan protobuf) {
   const bool legacy = protobuf.size() == 4 + kLegacyPrivateDataLength &&
                       has_prefix(protobuf, {kTypeTag, 0x01, kDataTag, kLegacyPrivateDataLength});
   if (!modern && !legacy) {
-    return Error{ErrorCode::decode, "PrivateKey: " + std::to_string(protobuf.size()) +
-                                        " bytes that are not the Ed25519 encoding (68 bytes: 08 01 12 40, seed, "
-                                        "public key)"};
+    return Error{ErrorCode::decode,
+                 "PrivateKey: " + std::to_string(protobuf.size()) +
+                     " bytes that are not the Ed25519 encoding (68 bytes: 08 01 12 40, seed, "
+                     "public key)"};
   }
   const ByteSpan data = protobuf.subspan(4);
   Seed seed = Seed::from_span(data.first(kSeedLength)).value();
@@ -116,7 +124,8 @@ Result<KeyPair> decode_private_key(ByteSpan protobuf) {
   secure_zero(seed.data(), seed.size());
   const ByteSpan stored = data.subspan(kSeedLength, PublicKey::kSize);
   if (!std::equal(stored.begin(), stored.end(), pair.public_key().begin()) ||
-      (legacy && !std::equal(stored.begin(), stored.end(), data.subspan(kSeedLength + PublicKey::kSize).begin()))) {
+      (legacy &&
+       !std::equal(stored.begin(), stored.end(), data.subspan(kSeedLength + PublicKey::kSize).begin()))) {
     return Error{ErrorCode::crypto, "PrivateKey: the public key stored with the seed is not the seed's key"};
   }
   return pair;
@@ -131,14 +140,16 @@ PeerId PeerId::from_public_key(const PublicKey& key) {
 Result<PeerId> PeerId::from_multihash(ByteSpan multihash) {
   auto decoded = decode_multihash(multihash);
   if (!decoded) return peer_id_error(decoded.error());
-  if (decoded->digest.empty()) return Error{ErrorCode::decode, "peer id: empty identity multihash names no key"};
+  if (decoded->digest.empty())
+    return Error{ErrorCode::decode, "peer id: empty identity multihash names no key"};
   return PeerId(Bytes(multihash.begin(), multihash.end()));
 }
 
 Result<PeerId> PeerId::parse(std::string_view text) {
   if (text.empty()) return Error{ErrorCode::decode, "peer id: empty string"};
   if (text.size() > kMaxPeerIdTextLength) {
-    return Error{ErrorCode::limit, "peer id: " + std::to_string(text.size()) + " characters, more than the maximum of " +
+    return Error{ErrorCode::limit, "peer id: " + std::to_string(text.size()) +
+                                       " characters, more than the maximum of " +
                                        std::to_string(kMaxPeerIdTextLength)};
   }
   // The spec's rule: "1..." (identity) and "Qm..." (sha2-256) are bare base58btc
@@ -153,7 +164,8 @@ Result<PeerId> PeerId::parse(std::string_view text) {
   auto version = read_uvarint(*cid);
   if (!version) return peer_id_error(version.error());
   if (version->value != 1) {
-    return Error{ErrorCode::decode, "peer id: CID version " + std::to_string(version->value) + ", expected 1"};
+    return Error{ErrorCode::decode,
+                 "peer id: CID version " + std::to_string(version->value) + ", expected 1"};
   }
   const ByteSpan rest = ByteSpan(*cid).subspan(version->size);
   auto codec = read_uvarint(rest);
@@ -179,7 +191,8 @@ Result<PublicKey> PeerId::public_key() const {
   // Cannot fail: every PeerId holds a multihash that decoded.
   const Multihash decoded = decode_multihash(multihash_).value();
   if (decoded.code != MultihashCode::identity) {
-    return Error{ErrorCode::not_found, "peer id " + to_base58() + " is a sha2-256 hash and does not embed its key"};
+    return Error{ErrorCode::not_found,
+                 "peer id " + to_base58() + " is a sha2-256 hash and does not embed its key"};
   }
   return decode_public_key(decoded.digest);
 }

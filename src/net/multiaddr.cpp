@@ -1,10 +1,10 @@
 #include "net/multiaddr.h"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
 #include <array>
 #include <charconv>
+
+#include <arpa/inet.h>
 
 #include "net/multiformats.h"
 
@@ -45,7 +45,8 @@ const ProtocolInfo* find_by_code(uint64_t code) {
 const ProtocolInfo* find_by_name(std::string_view name) {
   // The old name of /p2p, still written by some software; Cairn prints /p2p.
   if (name == "ipfs") name = "p2p";
-  auto it = std::find_if(kProtocols.begin(), kProtocols.end(), [&](const ProtocolInfo& p) { return p.name == name; });
+  auto it = std::find_if(kProtocols.begin(), kProtocols.end(),
+                         [&](const ProtocolInfo& p) { return p.name == name; });
   return it == kProtocols.end() ? nullptr : &*it;
 }
 
@@ -74,8 +75,11 @@ Status check_dns_name(std::string_view name) {
                    " characters; labels have 1 to " + std::to_string(kMaxDnsLabelLength));
     }
     for (char c : label) {
-      const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
-      if (!ok) return error("DNS name " + quote(name) + " contains a character other than letters, digits, '-' and '_'");
+      const bool ok =
+          (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+      if (!ok)
+        return error("DNS name " + quote(name) +
+                     " contains a character other than letters, digits, '-' and '_'");
     }
     if (dot == std::string_view::npos) return {};
     rest = rest.substr(dot + 1);
@@ -100,8 +104,8 @@ Result<Bytes> parse_port(std::string_view text) {
   uint16_t port = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), port);
   // Only plain decimal without leading zeros, so each port has one spelling.
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || (text.size() > 1 && text[0] == '0') ||
-      text[0] == '+' || text[0] == '-') {
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() ||
+      (text.size() > 1 && text[0] == '0') || text[0] == '+' || text[0] == '-') {
     return error("invalid port " + quote(text) + " (a decimal number from 0 to 65535)");
   }
   return Bytes{static_cast<uint8_t>(port >> 8), static_cast<uint8_t>(port)};
@@ -110,7 +114,8 @@ Result<Bytes> parse_port(std::string_view text) {
 uint16_t port_of(const Bytes& value) { return static_cast<uint16_t>((value[0] << 8) | value[1]); }
 
 std::string format_ip4(ByteSpan b) {
-  return std::to_string(b[0]) + "." + std::to_string(b[1]) + "." + std::to_string(b[2]) + "." + std::to_string(b[3]);
+  return std::to_string(b[0]) + "." + std::to_string(b[1]) + "." + std::to_string(b[2]) + "." +
+         std::to_string(b[3]);
 }
 
 // RFC 5952 section 4: lower-case hex without leading zeros, "::" for the longest run of two
@@ -119,7 +124,8 @@ std::string format_ip4(ByteSpan b) {
 std::string format_ip6(ByteSpan b) {
   std::array<uint16_t, 8> groups{};
   for (size_t i = 0; i < 8; ++i) groups[i] = static_cast<uint16_t>((b[2 * i] << 8) | b[2 * i + 1]);
-  if (std::all_of(groups.begin(), groups.begin() + 5, [](uint16_t g) { return g == 0; }) && groups[5] == 0xffff) {
+  if (std::all_of(groups.begin(), groups.begin() + 5, [](uint16_t g) { return g == 0; }) &&
+      groups[5] == 0xffff) {
     return "::ffff:" + format_ip4(b.subspan(12));
   }
   size_t best_start = 8, best_len = 0;
@@ -189,15 +195,20 @@ Status check_binary_value(const ProtocolInfo& p, ByteSpan value) {
 
 std::string value_to_text(const MultiaddrComponent& c) {
   switch (c.protocol) {
-    case MultiaddrProtocol::ip4: return format_ip4(c.value);
-    case MultiaddrProtocol::ip6: return format_ip6(c.value);
+    case MultiaddrProtocol::ip4:
+      return format_ip4(c.value);
+    case MultiaddrProtocol::ip6:
+      return format_ip6(c.value);
     case MultiaddrProtocol::tcp:
-    case MultiaddrProtocol::udp: return std::to_string(port_of(c.value));
+    case MultiaddrProtocol::udp:
+      return std::to_string(port_of(c.value));
     case MultiaddrProtocol::dns:
     case MultiaddrProtocol::dns4:
-    case MultiaddrProtocol::dns6: return std::string(c.value.begin(), c.value.end());
+    case MultiaddrProtocol::dns6:
+      return std::string(c.value.begin(), c.value.end());
     // Cannot fail: components are validated when built.
-    case MultiaddrProtocol::p2p: return PeerId::from_multihash(c.value).value().to_base58();
+    case MultiaddrProtocol::p2p:
+      return PeerId::from_multihash(c.value).value().to_base58();
   }
   return {};
 }
@@ -279,13 +290,13 @@ Result<Multiaddr> Multiaddr::from_bytes(ByteSpan bytes) {
       if (!length) return error("/" + std::string(p->name) + " length: " + length.error().message);
       bytes = bytes.subspan(length->size);
       if (length->value > bytes.size()) {
-        return error("/" + std::string(p->name) + " value of " + std::to_string(length->value) + " bytes but " +
-                     std::to_string(bytes.size()) + " remain");
+        return error("/" + std::string(p->name) + " value of " + std::to_string(length->value) +
+                     " bytes but " + std::to_string(bytes.size()) + " remain");
       }
       size = static_cast<size_t>(length->value);
     } else if (size > bytes.size()) {
-      return error("/" + std::string(p->name) + " value truncated (need " + std::to_string(size) + " bytes, " +
-                   std::to_string(bytes.size()) + " remain)");
+      return error("/" + std::string(p->name) + " value truncated (need " + std::to_string(size) +
+                   " bytes, " + std::to_string(bytes.size()) + " remain)");
     }
     const ByteSpan value = bytes.first(size);
     if (p->size == kVariableSize) CAIRN_TRY_STATUS(check_binary_value(*p, value));
@@ -323,7 +334,8 @@ std::optional<PeerId> Multiaddr::peer_id() const {
 }
 
 Result<Multiaddr> Multiaddr::with_peer_id(const PeerId& peer) const {
-  if (peer_id()) return Error{ErrorCode::invalid_argument, "multiaddr: " + to_string() + " already names a peer"};
+  if (peer_id())
+    return Error{ErrorCode::invalid_argument, "multiaddr: " + to_string() + " already names a peer"};
   std::vector<MultiaddrComponent> components = components_;
   components.push_back({MultiaddrProtocol::p2p, peer.multihash()});
   CAIRN_TRY_STATUS(check_limits(components));

@@ -113,7 +113,8 @@ std::string base58_encode(ByteSpan data) {
 
 Result<Bytes> base58_decode(std::string_view text) {
   if (text.size() > kMaxBase58Length) {
-    return Error{ErrorCode::limit, "base58btc: " + std::to_string(text.size()) + " characters, more than the maximum of " +
+    return Error{ErrorCode::limit, "base58btc: " + std::to_string(text.size()) +
+                                       " characters, more than the maximum of " +
                                        std::to_string(kMaxBase58Length)};
   }
   size_t ones = 0;
@@ -123,7 +124,8 @@ Result<Bytes> base58_decode(std::string_view text) {
   for (size_t i = ones; i < text.size(); ++i) {
     const int8_t value = kBase58Rev[static_cast<uint8_t>(text[i])];
     if (value < 0) {
-      return decode_error("base58btc: invalid character " + describe(text[i]) + " at position " + std::to_string(i));
+      return decode_error("base58btc: invalid character " + describe(text[i]) + " at position " +
+                          std::to_string(i));
     }
     auto carry = static_cast<uint32_t>(value);
     for (uint8_t& b : bytes) {
@@ -163,7 +165,8 @@ Result<Bytes> base32_decode(std::string_view text) {
   // Unpadded RFC 4648: a final group of 1, 3 or 6 characters cannot come from whole bytes.
   const size_t tail = text.size() % 8;
   if (tail == 1 || tail == 3 || tail == 6) {
-    return decode_error("base32: " + std::to_string(text.size()) + " characters is not a possible unpadded length");
+    return decode_error("base32: " + std::to_string(text.size()) +
+                        " characters is not a possible unpadded length");
   }
   Bytes out;
   out.reserve(text.size() * 5 / 8);
@@ -172,8 +175,8 @@ Result<Bytes> base32_decode(std::string_view text) {
   for (size_t i = 0; i < text.size(); ++i) {
     const int8_t value = kBase32Rev[static_cast<uint8_t>(text[i])];
     if (value < 0) {
-      return decode_error("base32: invalid character " + describe(text[i]) + " at position " + std::to_string(i) +
-                          " (lower-case RFC 4648 alphabet, no padding)");
+      return decode_error("base32: invalid character " + describe(text[i]) + " at position " +
+                          std::to_string(i) + " (lower-case RFC 4648 alphabet, no padding)");
     }
     buffer = (buffer << 5) | static_cast<uint32_t>(value);
     bits += 5;
@@ -241,7 +244,8 @@ Result<Multihash> decode_multihash(ByteSpan bytes) {
     }
   } else if (code->value == static_cast<uint64_t>(MultihashCode::sha2_256)) {
     if (length->value != kSha256DigestLength) {
-      return decode_error("multihash: sha2-256 digest length " + std::to_string(length->value) + ", expected 32");
+      return decode_error("multihash: sha2-256 digest length " + std::to_string(length->value) +
+                          ", expected 32");
     }
     out.code = MultihashCode::sha2_256;
   } else {

@@ -102,9 +102,9 @@ MultistreamSelect::State MultistreamSelect::receive(ByteSpan data) {
     if (!*length) break;  // the length itself is incomplete
     const uint64_t n = (*length)->value;
     if (n == 0 || n > kMaxMultistreamMessageLength) {
-      fail(n == 0 ? ErrorCode::decode : ErrorCode::limit,
-           "message of " + std::to_string(n) + " bytes; messages have 1 to " +
-               std::to_string(kMaxMultistreamMessageLength));
+      fail(n == 0 ? ErrorCode::decode : ErrorCode::limit, "message of " + std::to_string(n) +
+                                                              " bytes; messages have 1 to " +
+                                                              std::to_string(kMaxMultistreamMessageLength));
       break;
     }
     const size_t prefix = (*length)->size;
@@ -129,8 +129,8 @@ MultistreamSelect::State MultistreamSelect::receive(ByteSpan data) {
 void MultistreamSelect::on_message(std::string_view text) {
   if (!header_received_) {
     if (text != kMultistreamProtocolId) {
-      fail(ErrorCode::decode, "peer does not speak " + std::string(kMultistreamProtocolId) + ": its first message is " +
-                                  quote(text));
+      fail(ErrorCode::decode, "peer does not speak " + std::string(kMultistreamProtocolId) +
+                                  ": its first message is " + quote(text));
       return;
     }
     header_received_ = true;

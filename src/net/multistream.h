@@ -64,7 +64,9 @@ class MultistreamSelect {
 
   State state() const { return state_; }
   // Whether the caller may already write application data (see "Optimistic dialing").
-  bool can_send() const { return state_ == State::negotiated || (optimistic_ && state_ == State::negotiating); }
+  bool can_send() const {
+    return state_ == State::negotiated || (optimistic_ && state_ == State::negotiating);
+  }
   // REQUIRES: state() == State::negotiated.
   const std::string& protocol() const;
   // REQUIRES: state() == State::failed.

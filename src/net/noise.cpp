@@ -67,7 +67,8 @@ Bytes NoiseFrameReader::take_buffered() {
 
 Result<Bytes> NoiseTransport::seal(ByteSpan plaintext) {
   Bytes out;
-  out.reserve(plaintext.size() + (plaintext.size() / kNoiseMaxPlaintext + 1) * (kNoiseFrameHeaderSize + kNoiseTagSize));
+  out.reserve(plaintext.size() +
+              (plaintext.size() / kNoiseMaxPlaintext + 1) * (kNoiseFrameHeaderSize + kNoiseTagSize));
   do {
     const ByteSpan chunk = plaintext.first(std::min(plaintext.size(), kNoiseMaxPlaintext));
     CAIRN_TRY(Bytes ciphertext, send_.encrypt_with_ad({}, chunk));
@@ -152,14 +153,16 @@ Status NoiseHandshake::check_payload(ByteSpan payload) {
   if (!message.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
     return noise_error(ErrorCode::decode, "handshake payload is not a NoiseHandshakePayload protobuf");
   }
-  if (!message.has_identity_key()) return noise_error(ErrorCode::decode, "handshake payload has no identity_key");
+  if (!message.has_identity_key())
+    return noise_error(ErrorCode::decode, "handshake payload has no identity_key");
   auto key = decode_public_key(as_bytes(message.identity_key()));
   if (!key) return noise_error(key.error().code, "remote identity_key: " + key.error().message);
   auto signature = Signature::from_span(as_bytes(message.identity_sig()));
   if (!signature) return noise_error(ErrorCode::verify, "identity_sig is not a 64-byte Ed25519 signature");
   if (!verify(*key, signed_static_key(handshake_.remote_static()), *signature)) {
-    return noise_error(ErrorCode::verify, "identity_sig does not verify: the remote static key is not signed by "
-                                          "the remote identity key");
+    return noise_error(ErrorCode::verify,
+                       "identity_sig does not verify: the remote static key is not signed by "
+                       "the remote identity key");
   }
   PeerId peer = PeerId::from_public_key(*key);
   if (options_.expected_peer && peer != *options_.expected_peer) {
@@ -169,7 +172,8 @@ Status NoiseHandshake::check_payload(ByteSpan payload) {
   const auto& muxers = message.extensions().stream_muxers();
   if (static_cast<size_t>(muxers.size()) > kNoiseMaxStreamMuxers) {
     return noise_error(ErrorCode::limit, "remote lists " + std::to_string(muxers.size()) +
-                                             " stream muxers, more than " + std::to_string(kNoiseMaxStreamMuxers));
+                                             " stream muxers, more than " +
+                                             std::to_string(kNoiseMaxStreamMuxers));
   }
   for (const auto& muxer : muxers) {
     if (muxer.size() > kNoiseMaxProtocolIdLength) {
@@ -198,8 +202,11 @@ Status NoiseHandshake::finish() {
     muxer = *common;
   }
   auto [send, receive] = handshake_.split();
-  session_.emplace(NoiseSession{*remote_peer_, remote_identity_, std::move(muxer),
-                                NoiseTransport(std::move(send), std::move(receive)), {}});
+  session_.emplace(NoiseSession{*remote_peer_,
+                                remote_identity_,
+                                std::move(muxer),
+                                NoiseTransport(std::move(send), std::move(receive)),
+                                {}});
   return {};
 }
 

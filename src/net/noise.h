@@ -70,7 +70,8 @@ class NoiseFrameReader {
 // transport messages and opens incoming ones. Any Error ends the connection.
 class NoiseTransport {
  public:
-  NoiseTransport(CipherState send, CipherState receive) : send_(std::move(send)), receive_(std::move(receive)) {}
+  NoiseTransport(CipherState send, CipherState receive)
+      : send_(std::move(send)), receive_(std::move(receive)) {}
 
   // Encrypts and frames `plaintext`, split into messages of at most kNoiseMaxPlaintext
   // bytes. Error only when the send nonces are exhausted (after 2^64 - 1 messages).

@@ -63,7 +63,9 @@ Error noise_error(ErrorCode code, const std::string& what) { return Error{code, 
 
 }  // namespace
 
-Secret32::Secret32(std::span<const uint8_t, 32> bytes) { std::copy(bytes.begin(), bytes.end(), bytes_.begin()); }
+Secret32::Secret32(std::span<const uint8_t, 32> bytes) {
+  std::copy(bytes.begin(), bytes.end(), bytes_.begin());
+}
 
 Secret32::~Secret32() { secure_zero(bytes_.data(), bytes_.size()); }
 
@@ -135,19 +137,21 @@ Bytes aead_seal(const Secret32& key, const AeadNonce& nonce, ByteSpan ad, ByteSp
   ensure_sodium_initialised();
   Bytes out(plaintext.size() + kNoiseTagSize);
   unsigned long long written = 0;
-  crypto_aead_chacha20poly1305_ietf_encrypt(out.data(), &written, nonnull(plaintext), plaintext.size(), nonnull(ad),
-                                            ad.size(), nullptr, nonce.data(), key.data());
+  crypto_aead_chacha20poly1305_ietf_encrypt(out.data(), &written, nonnull(plaintext), plaintext.size(),
+                                            nonnull(ad), ad.size(), nullptr, nonce.data(), key.data());
   return out;
 }
 
 Result<Bytes> aead_open(const Secret32& key, const AeadNonce& nonce, ByteSpan ad, ByteSpan ciphertext) {
   ensure_sodium_initialised();
-  if (ciphertext.size() < kNoiseTagSize) return noise_error(ErrorCode::verify, "ciphertext shorter than its tag");
+  if (ciphertext.size() < kNoiseTagSize)
+    return noise_error(ErrorCode::verify, "ciphertext shorter than its tag");
   Bytes out(ciphertext.size() - kNoiseTagSize);
   uint8_t empty_output = 0;
   unsigned long long written = 0;
-  if (crypto_aead_chacha20poly1305_ietf_decrypt(out.empty() ? &empty_output : out.data(), &written, nullptr, ciphertext.data(), ciphertext.size(),
-                                                nonnull(ad), ad.size(), nonce.data(), key.data()) != 0) {
+  if (crypto_aead_chacha20poly1305_ietf_decrypt(out.empty() ? &empty_output : out.data(), &written, nullptr,
+                                                ciphertext.data(), ciphertext.size(), nonnull(ad), ad.size(),
+                                                nonce.data(), key.data()) != 0) {
     return noise_error(ErrorCode::verify, "message authentication failed");
   }
   return out;
@@ -254,9 +258,9 @@ Result<Bytes> XXHandshake::write_message(ByteSpan payload) {
     symmetric_.mix_hash(e_.public_key);
   }
   if (step_ == 1) {
-    CAIRN_TRY_STATUS(mix_dh(e_.secret, re_));        // ee
+    CAIRN_TRY_STATUS(mix_dh(e_.secret, re_));         // ee
     CAIRN_TRY_STATUS(encrypt_append(s_.public_key));  // s
-    CAIRN_TRY_STATUS(mix_dh(s_.secret, re_));        // es, responder side
+    CAIRN_TRY_STATUS(mix_dh(s_.secret, re_));         // es, responder side
   } else if (step_ == 2) {                            // -> s, se
     CAIRN_TRY_STATUS(encrypt_append(s_.public_key));
     CAIRN_TRY_STATUS(mix_dh(s_.secret, re_));  // se, initiator side
@@ -264,8 +268,8 @@ Result<Bytes> XXHandshake::write_message(ByteSpan payload) {
   CAIRN_TRY_STATUS(encrypt_append(payload));
   if (out.size() > kNoiseMaxMessageSize) {
     failed_ = true;
-    return noise_error(ErrorCode::limit, "handshake message of " + std::to_string(out.size()) + " bytes exceeds " +
-                                             std::to_string(kNoiseMaxMessageSize));
+    return noise_error(ErrorCode::limit, "handshake message of " + std::to_string(out.size()) +
+                                             " bytes exceeds " + std::to_string(kNoiseMaxMessageSize));
   }
   ++step_;
   return out;
@@ -282,11 +286,13 @@ Result<Bytes> XXHandshake::read_message(ByteSpan message) {
 
 Result<Bytes> XXHandshake::read_next(ByteSpan message) {
   if (message.size() > kNoiseMaxMessageSize) {
-    return noise_error(ErrorCode::limit, "handshake message exceeds " + std::to_string(kNoiseMaxMessageSize) + " bytes");
+    return noise_error(ErrorCode::limit,
+                       "handshake message exceeds " + std::to_string(kNoiseMaxMessageSize) + " bytes");
   }
   // Fixed-size parts of each message: e is 32 bytes, an encrypted s 48.
-  const size_t keys_size = step_ == 0 ? kNoiseKeySize : step_ == 1 ? 2 * kNoiseKeySize + kNoiseTagSize
-                                                                   : kNoiseKeySize + kNoiseTagSize;
+  const size_t keys_size = step_ == 0   ? kNoiseKeySize
+                           : step_ == 1 ? 2 * kNoiseKeySize + kNoiseTagSize
+                                        : kNoiseKeySize + kNoiseTagSize;
   // Once a key exists the payload carries a tag even when it is empty.
   const size_t minimum = keys_size + (step_ == 0 ? 0 : kNoiseTagSize);
   if (message.size() < minimum) {

@@ -9,7 +9,8 @@ namespace ip = boost::asio::ip;
 
 Result<ip::tcp::endpoint> tcp_endpoint(const TcpDialTarget& target) {
   if (target.host_protocol != MultiaddrProtocol::ip4 && target.host_protocol != MultiaddrProtocol::ip6) {
-    return Error{ErrorCode::invalid_argument, "tcp: cannot dial /" + std::string(protocol_name(target.host_protocol)) +
+    return Error{ErrorCode::invalid_argument, "tcp: cannot dial /" +
+                                                  std::string(protocol_name(target.host_protocol)) +
                                                   " addresses: name resolution is not supported yet"};
   }
   boost::system::error_code ec;
@@ -20,12 +21,13 @@ Result<ip::tcp::endpoint> tcp_endpoint(const TcpDialTarget& target) {
 
 Result<ip::tcp::endpoint> tcp_listen_endpoint(const Multiaddr& address) {
   const auto& parts = address.components();
-  const bool shape_ok = parts.size() == 2 &&
-                        (parts[0].protocol == MultiaddrProtocol::ip4 || parts[0].protocol == MultiaddrProtocol::ip6) &&
-                        parts[1].protocol == MultiaddrProtocol::tcp;
+  const bool shape_ok =
+      parts.size() == 2 &&
+      (parts[0].protocol == MultiaddrProtocol::ip4 || parts[0].protocol == MultiaddrProtocol::ip6) &&
+      parts[1].protocol == MultiaddrProtocol::tcp;
   if (!shape_ok) {
-    return Error{ErrorCode::invalid_argument, "tcp: listen address must be /ip4|ip6/<addr>/tcp/<port>, not " +
-                                                  address.to_string()};
+    return Error{ErrorCode::invalid_argument,
+                 "tcp: listen address must be /ip4|ip6/<addr>/tcp/<port>, not " + address.to_string()};
   }
   const Bytes& host = parts[0].value;
   ip::address ip_address;

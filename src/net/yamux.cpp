@@ -60,7 +60,8 @@ uint32_t YamuxSession::receive_window(StreamId id) const {
   return s ? s->window : 0;
 }
 
-void YamuxSession::send_frame(uint8_t type, uint16_t flags, StreamId stream, uint32_t length, ByteSpan payload) {
+void YamuxSession::send_frame(uint8_t type, uint16_t flags, StreamId stream, uint32_t length,
+                              ByteSpan payload) {
   output_.push_back(kYamuxVersion);
   output_.push_back(type);
   put_be(output_, flags, 2);
@@ -312,8 +313,8 @@ void YamuxSession::on_timer(int64_t now) {
   if (failed_) return;
   if (ping_outstanding_) {
     if (now_ >= ping_sent_at_ + config_.ping_timeout) {
-      fail(GoAwayCode::internal_error, "keepalive: ping unanswered for " +
-                                           std::to_string((now_ - ping_sent_at_) / 1'000'000) + " ms");
+      fail(GoAwayCode::internal_error,
+           "keepalive: ping unanswered for " + std::to_string((now_ - ping_sent_at_) / 1'000'000) + " ms");
     }
   } else if (now_ >= next_ping_at_) {
     send_ping(now_);
@@ -321,12 +322,16 @@ void YamuxSession::on_timer(int64_t now) {
 }
 
 Result<StreamId> YamuxSession::open_stream() {
-  auto refuse = [](const std::string& why) { return Error{ErrorCode::limit, "yamux: cannot open a stream: " + why}; };
+  auto refuse = [](const std::string& why) {
+    return Error{ErrorCode::limit, "yamux: cannot open a stream: " + why};
+  };
   if (failed_) return refuse("the session has failed");
   if (local_go_away_ || remote_go_away_) return refuse("the session is going away");
-  if (streams_.size() >= config_.max_streams) return refuse(std::to_string(config_.max_streams) + " streams open");
+  if (streams_.size() >= config_.max_streams)
+    return refuse(std::to_string(config_.max_streams) + " streams open");
   if (awaiting_ack_ >= kYamuxMaxAckBacklog) return refuse("too many streams await the peer's ACK");
-  if (total_window_ + kYamuxInitialWindow > config_.max_session_buffer) return refuse("the session buffer is full");
+  if (total_window_ + kYamuxInitialWindow > config_.max_session_buffer)
+    return refuse("the session buffer is full");
   if (next_stream_id_ > std::numeric_limits<StreamId>::max()) return refuse("stream ids are exhausted");
   const auto id = static_cast<StreamId>(next_stream_id_);
   next_stream_id_ += 2;
@@ -342,7 +347,8 @@ Result<StreamId> YamuxSession::open_stream() {
 Status YamuxSession::write(StreamId id, ByteSpan data) {
   Stream* s = find(id);
   if (!s || s->local_closed) {
-    return Error{ErrorCode::invalid_argument, "yamux: stream " + std::to_string(id) + " is not open for writing"};
+    return Error{ErrorCode::invalid_argument,
+                 "yamux: stream " + std::to_string(id) + " is not open for writing"};
   }
   if (s->queued.size() + data.size() > config_.max_stream_send_buffer ||
       total_queued_ + data.size() > config_.max_session_send_buffer) {

@@ -72,8 +72,8 @@ enum class GoAwayCode : uint32_t { normal = 0, protocol_error = 1, internal_erro
 enum class YamuxRole : uint8_t { client, server };  // client: the side that dialled
 
 struct YamuxConfig {
-  uint32_t max_window = kYamuxDefaultMaxWindow;  // largest receive window a stream grows to
-  size_t max_streams = kYamuxDefaultMaxStreams;  // open streams, both directions together
+  uint32_t max_window = kYamuxDefaultMaxWindow;                 // largest receive window a stream grows to
+  size_t max_streams = kYamuxDefaultMaxStreams;                 // open streams, both directions together
   uint64_t max_session_buffer = kYamuxDefaultMaxSessionBuffer;  // sum of receive windows
   // A peer's Data frame larger than this is a protocol error; it must admit max_window,
   // since other implementations send up to the whole window in one frame.
@@ -99,7 +99,6 @@ struct YamuxEvent {
   StreamId stream = 0;
   uint32_t code = 0;
   std::string reason;
-
 };
 
 class YamuxSession {
@@ -146,13 +145,13 @@ class YamuxSession {
 
  private:
   struct Stream {
-    bool ack_pending = false;    // inbound: our first frame must carry ACK
-    bool awaiting_ack = false;   // outbound: the peer has not acknowledged it yet
-    bool local_closed = false;   // close() was called (the FIN may still be queued)
+    bool ack_pending = false;   // inbound: our first frame must carry ACK
+    bool awaiting_ack = false;  // outbound: the peer has not acknowledged it yet
+    bool local_closed = false;  // close() was called (the FIN may still be queued)
     bool fin_sent = false;
-    bool remote_closed = false;  // FIN received
-    bool want_writable = false;  // a write was refused: report when the queue drains
-    uint32_t window = kYamuxInitialWindow;       // receive window target
+    bool remote_closed = false;                     // FIN received
+    bool want_writable = false;                     // a write was refused: report when the queue drains
+    uint32_t window = kYamuxInitialWindow;          // receive window target
     uint32_t receive_credit = kYamuxInitialWindow;  // bytes the peer may still send
     uint32_t send_credit = kYamuxInitialWindow;     // bytes we may still send
     int64_t last_window_update = 0;
@@ -202,7 +201,7 @@ class YamuxSession {
   // Frame parsing across receive() calls.
   std::array<uint8_t, kYamuxHeaderSize> header_bytes_{};
   size_t header_fill_ = 0;
-  uint32_t payload_left_ = 0;  // of the current Data frame
+  uint32_t payload_left_ = 0;    // of the current Data frame
   StreamId payload_stream_ = 0;  // 0: discard the payload
   uint16_t payload_flags_ = 0;   // applied once the payload has arrived
 

@@ -3,10 +3,21 @@
 //   node js_node.mjs listen            listens on 127.0.0.1 (a free port) and prints
 //                                      {"event":"listening","peerId":...,"addrs":[...]}
 //   node js_node.mjs dial <multiaddr>  dials a Cairn node, pings it and identifies it
+//   node js_node.mjs gossip <StrictSign|StrictNoSign> <topic> [<multiaddr>]
+//                                      listens, runs gossipsub (flood publishing and IP
+//                                      colocation scoring off; under StrictNoSign with Cairn's
+//                                      message id, BLAKE3 keyed by "cairn v1 gossip id" over
+//                                      topic ‖ data), subscribes to <topic> and dials the
+//                                      address if given
 //
 // Every line on stdout is one JSON object. After a connection is identified it prints
 // {"event":"identified", "agentVersion", "protocolVersion", "protocols", "listenAddrs",
 // "observedAddr"} for what it learned about the remote; after a ping {"event":"ping","rtt"}.
+// In gossip mode it also prints {"event":"graft"|"prune","peerId","topic","direction"},
+// {"event":"message","topic","data","msgId" (hex),"from"} for every message received, and
+// reads commands, one JSON object a line, on stdin: {"cmd":"publish","data":<text>} prints
+// {"event":"published","recipients"}; {"cmd":"status"} prints {"event":"status","protocols"
+// (of every open stream),"mesh" (peer ids in the topic's mesh)}.
 // It exits on stdin EOF or SIGTERM; a failure prints {"event":"error","message"}.
 import './polyfill.mjs'
 
@@ -24,13 +35,36 @@ const fail = (error) => {
   process.exit(1)
 }
 
-const [mode, target] = process.argv.slice(2)
+const [mode, ...rest] = process.argv.slice(2)
+const target = mode === 'gossip' ? rest[2] : rest[0]
+const services = { identify: identify(), ping: ping() }
+if (mode === 'gossip') {
+  const [policy, topic] = rest
+  const { gossipsub } = await import('@libp2p/gossipsub')
+  const { blake3 } = await import('@noble/hashes/blake3.js')
+  const utf8 = new TextEncoder()
+  const idKey = blake3(new Uint8Array(0), { context: utf8.encode('cairn v1 gossip id') })
+  const cairnMsgId = (msg) => {
+    const topicBytes = utf8.encode(msg.topic)
+    const input = new Uint8Array(topicBytes.length + msg.data.length)
+    input.set(topicBytes, 0)
+    input.set(msg.data, topicBytes.length)
+    return blake3(input, { key: idKey })
+  }
+  services.pubsub = gossipsub({
+    globalSignaturePolicy: policy,
+    ...(policy === 'StrictNoSign' ? { msgIdFn: cairnMsgId } : {}),
+    floodPublish: false,
+    allowPublishToZeroTopicPeers: true,
+    scoreParams: { IPColocationFactorWeight: 0 }
+  })
+}
 const node = await createLibp2p({
-  addresses: { listen: mode === 'listen' ? ['/ip4/127.0.0.1/tcp/0'] : [] },
+  addresses: { listen: mode === 'dial' ? [] : ['/ip4/127.0.0.1/tcp/0'] },
   transports: [tcp()],
   connectionEncrypters: [noise()],
   streamMuxers: [yamux()],
-  services: { identify: identify(), ping: ping() }
+  services
 })
 
 node.addEventListener('peer:identify', (event) => {
@@ -54,7 +88,53 @@ process.on('SIGTERM', shutdown)
 process.stdin.on('end', shutdown)
 process.stdin.resume()
 
+if (mode === 'gossip') {
+  const pubsub = node.services.pubsub
+  const topic = process.argv[4]
+  const hex = (bytes) => Buffer.from(bytes).toString('hex')
+  for (const name of ['graft', 'prune']) {
+    pubsub.addEventListener(`gossipsub:${name}`, (event) => {
+      const { peerId, topic, direction } = event.detail
+      print({ event: name, peerId: peerId.toString(), topic, direction })
+    })
+  }
+  pubsub.addEventListener('gossipsub:message', (event) => {
+    const { msg, msgId } = event.detail
+    print({
+      event: 'message',
+      topic: msg.topic,
+      data: new TextDecoder().decode(msg.data),
+      msgId: hex(Buffer.from(msgId, 'base64')), // gossipsub gives it in unpadded base64
+      from: msg.from?.toString()
+    })
+  })
+  pubsub.subscribe(topic)
+  const { createInterface } = await import('node:readline')
+  createInterface({ input: process.stdin }).on('line', async (line) => {
+    try {
+      const command = JSON.parse(line)
+      if (command.cmd === 'publish') {
+        const result = await pubsub.publish(topic, new TextEncoder().encode(command.data))
+        print({ event: 'published', recipients: result.recipients.map((p) => p.toString()) })
+      } else if (command.cmd === 'status') {
+        const protocols = node.getConnections().flatMap((c) => c.streams.map((s) => s.protocol))
+        print({ event: 'status', protocols, mesh: pubsub.getMeshPeers(topic).map((p) => p.toString()) })
+      }
+    } catch (error) {
+      fail(error)
+    }
+  })
+}
+
 print({ event: 'listening', peerId: node.peerId.toString(), addrs: node.getMultiaddrs().map((a) => a.toString()) })
+
+if (mode === 'gossip' && target) {
+  try {
+    await node.dial(multiaddr(target))
+  } catch (error) {
+    fail(error)
+  }
+}
 
 if (mode === 'dial') {
   try {

@@ -1,6 +1,8 @@
 // Cairn against js-libp2p (the js_node.mjs peer, run by Node.js as a child process on
-// 127.0.0.1): both dial directions, ping, and identify each way. The js peer prints one JSON
-// object per line on stdout; every wait here is bounded and the child is stopped by PID.
+// 127.0.0.1): both dial directions, ping, and identify each way; gossipsub under both
+// signature policies (GRAFT both ways, /meshsub/1.2.0 negotiated, messages each way with the
+// same message id on both sides). The js peer prints one JSON object per line on stdout;
+// every wait here is bounded and the child is stopped by PID.
 // Exits 77 (skipped) when Node.js or this folder's node_modules is missing.
 #include <fcntl.h>
 #include <poll.h>
@@ -14,8 +16,10 @@
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <mutex>
 #include <thread>
 
+#include "net/gossipsub_service.h"
 #include "net/host.h"
 #include "net/host_support.h"
 #include "net/ping.h"
@@ -75,6 +79,13 @@ class JsNode {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     close(stdout_);
+  }
+
+  // Writes one command line to the child's stdin.
+  void send(const std::string& line) {
+    const std::string with_newline = line + "\n";
+    ASSERT_EQ(write(stdin_, with_newline.data(), with_newline.size()),
+              static_cast<ssize_t>(with_newline.size()));
   }
 
   // The next event named `name`, skipping others; nullopt on timeout or end of output.
@@ -208,6 +219,167 @@ TEST(Libp2pInterop, JsDialsCairn) {
   auto rtt = run(thread.io, cairn.host->ping(js_peer), kEventTimeout);
   ASSERT_TRUE(rtt && rtt->ok()) << (rtt ? rtt->error().to_string() : "timeout");
 }
+
+// A Cairn host with gossipsub; it remembers every message delivered to it.
+struct GossipNode {
+  explicit GossipNode(asio::io_context& io, GossipsubConfig config = {}) {
+    Seed seed;
+    OsRng().fill(seed.span());
+    host = Host::create(io, KeyPair::from_seed(seed));
+    address = host->listen(Multiaddr::parse("/ip4/127.0.0.1/tcp/0").value()).value();
+    GossipsubServiceOptions options;
+    options.router = std::move(config);
+    options.on_message = [this](const Delivery& d) {
+      std::lock_guard lock(mutex);
+      received.emplace_back(d.message.data(), to_hex(as_bytes(d.id)));
+    };
+    gossip = GossipsubService::create(io, host, KeyPair::from_seed(seed), options).value();
+  }
+  ~GossipNode() {
+    gossip->stop();
+    host->stop();
+  }
+  bool received_data(const std::string& data) {
+    std::lock_guard lock(mutex);
+    return std::any_of(received.begin(), received.end(), [&](const auto& r) { return r.first == data; });
+  }
+  std::shared_ptr<Host> host;
+  std::optional<Multiaddr> address;
+  std::shared_ptr<GossipsubService> gossip;
+  std::mutex mutex;
+  std::vector<std::pair<std::string, std::string>> received;  // data, message id in hex
+};
+
+bool wait_until(const std::function<bool()>& done) {
+  const auto deadline = SteadyClock::now() + kEventTimeout;
+  while (!done()) {
+    if (SteadyClock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return true;
+}
+
+class GossipInterop : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(GossipInterop, MeshFormsAndMessagesFlowBothWays) {
+  const std::string policy = GetParam();
+  // Cairn's topics are StrictNoSign, every other topic StrictSign (pubsub_message.h).
+  const std::string topic = policy == "StrictNoSign" ? "/cairn/regtest/tx/1" : "interop-chat";
+  IoThread thread;
+  GossipNode cairn(thread.io);
+  ASSERT_TRUE(run(thread.io, cairn.gossip->subscribe(topic)).value());
+  JsNode js({"gossip", policy, topic});
+  auto listening = js.wait_for("listening");
+  ASSERT_TRUE(listening) << "js did not start";
+  const auto js_address = Multiaddr::parse((*listening)["addrs"][0].get<std::string>()).value();
+  const auto js_peer = js_address.peer_id().value();
+  auto dialled = run(thread.io, cairn.host->dial(js_address), kEventTimeout);
+  ASSERT_TRUE(dialled && dialled->ok()) << (dialled ? dialled->error().to_string() : "timeout");
+  ASSERT_TRUE(run(thread.io, cairn.gossip->add_peer(js_peer)).value().ok());
+
+  // GRAFT: js reports the Cairn peer in its mesh, and Cairn has js in its own.
+  auto graft = js.wait_for("graft");
+  ASSERT_TRUE(graft) << "js saw no GRAFT";
+  EXPECT_EQ(graft->value("peerId", ""), cairn.host->peer_id().to_base58());
+  EXPECT_EQ(graft->value("topic", ""), topic);
+  EXPECT_TRUE(
+      wait_until([&] { return run(thread.io, cairn.gossip->mesh(topic)).value().contains(js_peer); }));
+
+  js.send(R"({"cmd":"status"})");
+  auto status = js.wait_for("status");
+  ASSERT_TRUE(status);
+  EXPECT_TRUE(contains((*status)["protocols"], kMeshsubV12)) << status->dump();
+
+  // Cairn -> js, with the same message id on both sides.
+  const std::string from_cairn = "from cairn under " + policy;
+  auto id = run(thread.io, cairn.gossip->publish(topic, Bytes(from_cairn.begin(), from_cairn.end())));
+  ASSERT_TRUE(id && id->ok()) << (id ? id->error().to_string() : "timeout");
+  auto message = js.wait_for("message");
+  ASSERT_TRUE(message) << "js did not receive Cairn's message";
+  EXPECT_EQ(message->value("data", ""), from_cairn);
+  EXPECT_EQ(message->value("topic", ""), topic);
+  EXPECT_EQ(message->value("msgId", ""), to_hex(as_bytes(**id)));
+
+  // js -> Cairn.
+  const std::string from_js = "from js under " + policy;
+  js.send(json{{"cmd", "publish"}, {"data", from_js}}.dump());
+  EXPECT_TRUE(js.wait_for("published"));
+  EXPECT_TRUE(wait_until([&] { return cairn.received_data(from_js); }))
+      << "Cairn did not receive js's message";
+}
+
+
+// The mesh of js's topic, from its status line.
+size_t js_mesh_size(JsNode& js) {
+  js.send(R"({"cmd":"status"})");
+  auto status = js.wait_for("status");
+  return status ? (*status)["mesh"].size() : 0;
+}
+
+// js -> Cairn -> js -> Cairn: the first js peer reaches the last Cairn node only through a
+// Cairn forwarder and a js forwarder. The second js peer dials the last Cairn node itself.
+TEST_P(GossipInterop, MessagesCrossThreeHopsJsCairnJsCairn) {
+  const std::string policy = GetParam();
+  const std::string topic = policy == "StrictNoSign" ? "/cairn/regtest/block/1" : "interop-relay";
+  IoThread thread;
+  GossipNode forwarder(thread.io);
+  GossipNode last(thread.io);
+  ASSERT_TRUE(run(thread.io, forwarder.gossip->subscribe(topic)).value());
+  ASSERT_TRUE(run(thread.io, last.gossip->subscribe(topic)).value());
+  JsNode first({"gossip", policy, topic});
+  const std::string last_address = last.address->with_peer_id(last.host->peer_id()).value().to_string();
+  JsNode middle({"gossip", policy, topic, last_address});
+  std::vector<PeerId> js_peers;
+  for (JsNode* js : {&first, &middle}) {
+    auto listening = js->wait_for("listening");
+    ASSERT_TRUE(listening) << "js did not start";
+    const auto address = Multiaddr::parse((*listening)["addrs"][0].get<std::string>()).value();
+    js_peers.push_back(address.peer_id().value());
+    auto dialled = run(thread.io, forwarder.host->dial(address), kEventTimeout);
+    ASSERT_TRUE(dialled && dialled->ok()) << (dialled ? dialled->error().to_string() : "timeout");
+    ASSERT_TRUE(run(thread.io, forwarder.gossip->add_peer(js_peers.back())).value().ok());
+  }
+  // Every link is in both meshes before anything is published.
+  ASSERT_TRUE(wait_until([&] {
+    return run(thread.io, forwarder.gossip->mesh(topic)).value().size() == 2 &&
+           run(thread.io, last.gossip->mesh(topic)).value().size() == 1;
+  }));
+  ASSERT_TRUE(wait_until([&] { return js_mesh_size(first) == 1 && js_mesh_size(middle) == 2; }));
+
+  const std::string data = "three hops under " + policy;
+  first.send(json{{"cmd", "publish"}, {"data", data}}.dump());
+  EXPECT_TRUE(wait_until([&] { return last.received_data(data); })) << "the last Cairn node did not receive it";
+  EXPECT_TRUE(forwarder.received_data(data));
+}
+
+
+// A Cairn node that keeps no mesh (D = D_lo = D_hi = 0) prunes js's GRAFT, so js's messages
+// can reach it only as gossip: js's IHAVE, Cairn's IWANT, js's answer.
+TEST_P(GossipInterop, AMeshlessCairnNodeGetsMessagesThroughIHaveAndIWant) {
+  const std::string policy = GetParam();
+  const std::string topic = policy == "StrictNoSign" ? "/cairn/regtest/vote/1" : "interop-gossip";
+  IoThread thread;
+  GossipsubConfig meshless;
+  meshless.d = meshless.d_lo = meshless.d_hi = meshless.d_score = meshless.d_out = 0;
+  GossipNode cairn(thread.io, meshless);
+  ASSERT_TRUE(run(thread.io, cairn.gossip->subscribe(topic)).value());
+  // js dials, so its GRAFT comes from an inbound peer, which a full mesh turns away.
+  JsNode js({"gossip", policy, topic, cairn.address->with_peer_id(cairn.host->peer_id()).value().to_string()});
+  ASSERT_TRUE(js.wait_for("listening")) << "js did not start";
+  auto graft = js.wait_for("graft");
+  ASSERT_TRUE(graft) << "js never tried to graft Cairn";
+  auto prune = js.wait_for("prune");
+  ASSERT_TRUE(prune) << "Cairn did not prune js";
+  EXPECT_EQ(prune->value("direction", ""), "inbound");
+  EXPECT_EQ(js_mesh_size(js), 0u);
+
+  const std::string data = "gossiped under " + policy;
+  js.send(json{{"cmd", "publish"}, {"data", data}}.dump());
+  EXPECT_TRUE(wait_until([&] { return cairn.received_data(data); })) << "no IHAVE/IWANT round brought it";
+  EXPECT_TRUE(run(thread.io, cairn.gossip->mesh(topic)).value().empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(BothPolicies, GossipInterop, ::testing::Values("StrictSign", "StrictNoSign"));
 
 }  // namespace
 }  // namespace cairn::net

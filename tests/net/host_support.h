@@ -2,15 +2,15 @@
 // wait for a coroutine's result.
 #pragma once
 
-#include <utility>
-
-#include <boost/asio/detached.hpp>
-#include <boost/asio/executor_work_guard.hpp>
 #include <chrono>
 #include <future>
 #include <memory>
 #include <optional>
 #include <thread>
+#include <utility>
+
+#include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 
 #include "net/coro.h"
 
@@ -38,7 +38,10 @@ std::optional<T> run(asio::io_context& io, asio::awaitable<T> op,
   auto done = std::make_shared<std::promise<T>>();
   auto future = done->get_future();
   asio::co_spawn(
-      io, [op = std::move(op), done]() mutable -> asio::awaitable<void> { done->set_value(co_await std::move(op)); },
+      io,
+      [op = std::move(op), done]() mutable -> asio::awaitable<void> {
+        done->set_value(co_await std::move(op));
+      },
       asio::detached);
   if (future.wait_for(timeout) != std::future_status::ready) return std::nullopt;
   return future.get();

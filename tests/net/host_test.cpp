@@ -1,9 +1,8 @@
 #include "net/host.h"
 
-#include <gtest/gtest.h>
-
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/this_coro.hpp>
+#include <gtest/gtest.h>
 
 #include "net/host_support.h"
 #include "net/ping.h"
@@ -11,9 +10,9 @@
 namespace cairn::net {
 namespace {
 
+using asio::ip::tcp;
 using testing::IoThread;
 using testing::run;
-using asio::ip::tcp;
 
 const Multiaddr& loopback() {
   static const Multiaddr address = Multiaddr::parse("/ip4/127.0.0.1/tcp/0").value();
@@ -27,7 +26,8 @@ HostOptions quiet(HostOptions options = {}) {
 
 struct Node {
   Node(asio::io_context& io, HostOptions options = quiet())
-      : host(Host::create(io, KeyPair::generate(), std::move(options))), address(host->listen(loopback()).value()) {}
+      : host(Host::create(io, KeyPair::generate(), std::move(options))),
+        address(host->listen(loopback()).value()) {}
   ~Node() { host->stop(); }
   Multiaddr dial_address() const { return address.with_peer_id(host->peer_id()).value(); }
   std::shared_ptr<Host> host;
@@ -46,7 +46,8 @@ TEST(Host, DialIdentifiesBothWaysAndPings) {
   EXPECT_EQ(**dialled, b.host->peer_id());
 
   auto b_seen_by_a = run(thread.io, a.host->identify(b.host->peer_id()));
-  ASSERT_TRUE(b_seen_by_a && b_seen_by_a->ok()) << (b_seen_by_a ? b_seen_by_a->error().to_string() : "timeout");
+  ASSERT_TRUE(b_seen_by_a && b_seen_by_a->ok())
+      << (b_seen_by_a ? b_seen_by_a->error().to_string() : "timeout");
   EXPECT_EQ((*b_seen_by_a)->agent_version, "cairn/0.1.0");
   EXPECT_EQ((*b_seen_by_a)->protocol_version, "ipfs/0.1.0");
   EXPECT_TRUE(contains((*b_seen_by_a)->protocols, kPingProtocolId));
@@ -57,7 +58,8 @@ TEST(Host, DialIdentifiesBothWaysAndPings) {
 
   // B identifies A over the same connection: it saw A's outbound port, not A's listen port.
   auto a_seen_by_b = run(thread.io, b.host->identify(a.host->peer_id()));
-  ASSERT_TRUE(a_seen_by_b && a_seen_by_b->ok()) << (a_seen_by_b ? a_seen_by_b->error().to_string() : "timeout");
+  ASSERT_TRUE(a_seen_by_b && a_seen_by_b->ok())
+      << (a_seen_by_b ? a_seen_by_b->error().to_string() : "timeout");
   EXPECT_EQ((*a_seen_by_b)->listen_addrs, std::vector<Multiaddr>{a.address});
   EXPECT_EQ((*a_seen_by_b)->public_key, a.host->public_key());
   ASSERT_TRUE((*a_seen_by_b)->observed_addr);
@@ -167,10 +169,12 @@ TEST(Host, StalledInboundHandshakeIsClosed) {
   // A client that connects and then says nothing: the server must hang up on it.
   auto silent = [&]() -> asio::awaitable<boost::system::error_code> {
     tcp::socket socket(co_await asio::this_coro::executor);
-    co_await socket.async_connect(tcp::endpoint(asio::ip::make_address(target.host), target.port), asio::use_awaitable);
+    co_await socket.async_connect(tcp::endpoint(asio::ip::make_address(target.host), target.port),
+                                  asio::use_awaitable);
     Bytes buffer(256);
     boost::system::error_code ec;
-    while (!ec) co_await socket.async_read_some(asio::buffer(buffer), asio::redirect_error(asio::use_awaitable, ec));
+    while (!ec)
+      co_await socket.async_read_some(asio::buffer(buffer), asio::redirect_error(asio::use_awaitable, ec));
     co_return ec;
   };
   const auto start = SteadyClock::now();
@@ -194,7 +198,8 @@ TEST(Host, StalledOutboundHandshakeTimesOut) {
   auto dialled = run(thread.io, client.host->dial(address), std::chrono::seconds(5));
   ASSERT_TRUE(dialled) << "the dial did not time out";
   ASSERT_FALSE(dialled->ok());
-  EXPECT_NE(dialled->error().message.find("handshake timed out"), std::string::npos) << dialled->error().message;
+  EXPECT_NE(dialled->error().message.find("handshake timed out"), std::string::npos)
+      << dialled->error().message;
   asio::post(thread.io, [&] { mute.close(); });
 }
 

@@ -56,7 +56,8 @@ TEST(Identify, SkipsAddressesItCannotParse) {
   pb::Identify message;
   const Bytes public_key = encode_public_key(key.public_key());
   message.set_publickey(public_key.data(), public_key.size());
-  message.add_listenaddrs(std::string("\\x04\\x7f\\x00\\x00\\x01\\x06\\x0f\\xa1\\xdd\\x03", 10));  // .../tcp/4001/ws
+  message.add_listenaddrs(
+      std::string("\\x04\\x7f\\x00\\x00\\x01\\x06\\x0f\\xa1\\xdd\\x03", 10));  // .../tcp/4001/ws
   const Bytes good = Multiaddr::parse("/ip4/127.0.0.1/tcp/4001").value().to_bytes();
   message.add_listenaddrs(good.data(), good.size());
   const std::string bytes = message.SerializeAsString();

@@ -12,9 +12,11 @@ Bytes hex(std::string_view h) { return from_hex(h).value(); }
 
 // libp2p/specs peer-ids/peer-ids.md, "Test vectors": an Ed25519 key pair as protobufs.
 constexpr std::string_view kSpecPrivateKey =
-    "080112407e0830617c4a7de83925dfb2694556b12936c477a0e1feb2e148ec9da60fee7d1ed1e8fae2c4a144b8be8fd4b47bf3d3b34b"
+    "080112407e0830617c4a7de83925dfb2694556b12936c477a0e1feb2e148ec9da60fee7d1ed1e8fae2c4a144b8be8fd4b47bf3d3"
+    "b34b"
     "871c3cacf6010f0e42d474fce27e";
-constexpr std::string_view kSpecPublicKey = "080112201ed1e8fae2c4a144b8be8fd4b47bf3d3b34b871c3cacf6010f0e42d474fce27e";
+constexpr std::string_view kSpecPublicKey =
+    "080112201ed1e8fae2c4a144b8be8fd4b47bf3d3b34b871c3cacf6010f0e42d474fce27e";
 // The peer id of that key, as go-, js- and rust-libp2p print it, and its CIDv1 form
 // (both recomputed independently with Python's base64 and a base58 encoder).
 constexpr std::string_view kSpecPeerId = "12D3KooWBtg3aaRMjxwedh83aGiUkwSxDwUZkzuJcfaqUmo7R3pq";
@@ -56,7 +58,8 @@ TEST(Identity, HandEncodingMatchesProtobuf) {
 
 TEST(Identity, DecodePublicKeyErrors) {
   // Fields in the other order are valid protobuf: accepted, as other implementations do.
-  auto reordered = decode_public_key(hex("12201ed1e8fae2c4a144b8be8fd4b47bf3d3b34b871c3cacf6010f0e42d474fce27e0801"));
+  auto reordered =
+      decode_public_key(hex("12201ed1e8fae2c4a144b8be8fd4b47bf3d3b34b871c3cacf6010f0e42d474fce27e0801"));
   ASSERT_TRUE(reordered.ok());
   EXPECT_EQ(to_hex(encode_public_key(*reordered)), kSpecPublicKey);
 
@@ -64,9 +67,12 @@ TEST(Identity, DecodePublicKeyErrors) {
   expect_error(decode_public_key({}).error(), ErrorCode::decode, "required Type and Data");
   expect_error(decode_public_key(hex("ffff")).error(), ErrorCode::decode, "not a protobuf");
   // The spec's secp256k1 public key: a real key, of a type Cairn does not take.
-  expect_error(decode_public_key(hex("08021221037777e994e452c21604f91de093ce415f5432f701dd8cd1a7a6fea0e630bfca99")).error(),
-               ErrorCode::crypto, "Secp256k1");
-  expect_error(decode_public_key(hex("0801121f" + std::string(62, '1'))).error(), ErrorCode::crypto, "31 bytes");
+  expect_error(
+      decode_public_key(hex("08021221037777e994e452c21604f91de093ce415f5432f701dd8cd1a7a6fea0e630bfca99"))
+          .error(),
+      ErrorCode::crypto, "Secp256k1");
+  expect_error(decode_public_key(hex("0801121f" + std::string(62, '1'))).error(), ErrorCode::crypto,
+               "31 bytes");
   Bytes extended = hex(kSpecPublicKey);
   extended.insert(extended.end(), {0x18, 0x01});  // field 3: not in the message
   expect_error(decode_public_key(extended).error(), ErrorCode::decode, "unknown fields");
@@ -96,10 +102,13 @@ TEST(Identity, DecodePrivateKeyForms) {
   Bytes wrong_public = spec;
   wrong_public.back() ^= 1;
   expect_error(decode_private_key(wrong_public).error(), ErrorCode::crypto, "not the seed's key");
-  expect_error(decode_private_key(Bytes(spec.begin(), spec.end() - 1)).error(), ErrorCode::decode, "67 bytes");
+  expect_error(decode_private_key(Bytes(spec.begin(), spec.end() - 1)).error(), ErrorCode::decode,
+               "67 bytes");
   expect_error(decode_private_key({}).error(), ErrorCode::decode, "0 bytes");
-  expect_error(decode_private_key(hex("0802122053dadf1d5a164d6b4acdb15e24aa4c5b1d3461bdbd42abedb0a4404d56ced8fb")).error(),
-               ErrorCode::crypto, "Secp256k1");
+  expect_error(
+      decode_private_key(hex("0802122053dadf1d5a164d6b4acdb15e24aa4c5b1d3461bdbd42abedb0a4404d56ced8fb"))
+          .error(),
+      ErrorCode::crypto, "Secp256k1");
 }
 
 TEST(PeerId, SpecVector) {
@@ -134,18 +143,20 @@ TEST(PeerId, Sha256Ids) {
 
 TEST(PeerId, ParseErrors) {
   expect_error(PeerId::parse("").error(), ErrorCode::decode, "empty");
-  expect_error(PeerId::parse(std::string(kMaxPeerIdTextLength + 1, '1')).error(), ErrorCode::limit, "maximum of 128");
+  expect_error(PeerId::parse(std::string(kMaxPeerIdTextLength + 1, '1')).error(), ErrorCode::limit,
+               "maximum of 128");
   // Exactly at the limit it is decoded (and then fails as a multihash, not on length).
   expect_error(PeerId::parse(std::string(kMaxPeerIdTextLength, '1')).error(), ErrorCode::decode, "multihash");
-  expect_error(PeerId::parse("12D3KooWBtg3aaRMjxwedh83aGiUkwSxDwUZkzuJcfaqUmo7R3p0").error(), ErrorCode::decode,
-               "invalid character '0'");
+  expect_error(PeerId::parse("12D3KooWBtg3aaRMjxwedh83aGiUkwSxDwUZkzuJcfaqUmo7R3p0").error(),
+               ErrorCode::decode, "invalid character '0'");
   Bytes truncated = PeerId::parse(kSpecPeerId)->multihash();
   truncated.pop_back();
   expect_error(PeerId::parse(base58_encode(truncated)).error(), ErrorCode::decode, "36 but 35 bytes follow");
   // Dropping a character instead changes the whole number: here into an over-long digest.
-  expect_error(PeerId::parse(kSpecPeerId.substr(0, kSpecPeerId.size() - 1)).error(), ErrorCode::limit, "maximum of 42");
-  expect_error(PeerId::parse("k51qzi5uqu5dlvj2baxnqndepeb86cbk3ng7n3i46uzyxzyqj2xjonzllnv0v8").error(), ErrorCode::decode,
-               "unsupported prefix 'k'");
+  expect_error(PeerId::parse(kSpecPeerId.substr(0, kSpecPeerId.size() - 1)).error(), ErrorCode::limit,
+               "maximum of 42");
+  expect_error(PeerId::parse("k51qzi5uqu5dlvj2baxnqndepeb86cbk3ng7n3i46uzyxzyqj2xjonzllnv0v8").error(),
+               ErrorCode::decode, "unsupported prefix 'k'");
   // A CIDv1 with the raw codec (0x55) instead of libp2p-key.
   Bytes raw_cid = {0x01, 0x55};
   const Bytes mh = identity_multihash(hex(kSpecPublicKey));

@@ -27,7 +27,8 @@ TEST(Multiaddr, SpecExamples) {
   // multiformats/multiaddr test/multiaddr.feature and README.
   auto a = Multiaddr::parse("/ip4/192.0.2.42/tcp/443").value();
   EXPECT_EQ(to_hex(a.to_bytes()), "04c000022a0601bb");
-  EXPECT_EQ(Multiaddr::from_bytes(from_hex("04c000022a0601bb").value())->to_string(), "/ip4/192.0.2.42/tcp/443");
+  EXPECT_EQ(Multiaddr::from_bytes(from_hex("04c000022a0601bb").value())->to_string(),
+            "/ip4/192.0.2.42/tcp/443");
   auto b = Multiaddr::parse("/ip4/127.0.0.1/udp/1234").value();
   EXPECT_EQ(to_hex(b.to_bytes()), "047f000001910204d2");
   ASSERT_EQ(b.components().size(), 2u);
@@ -40,18 +41,23 @@ TEST(Multiaddr, RoundTrips) {
   expect_canonical("/dns/example.com/tcp/65535", "/dns/example.com/tcp/65535");
   expect_canonical("/dns4/boot.cairn.example./tcp/1", "/dns4/boot.cairn.example./tcp/1");
   expect_canonical("/dns6/_dnsaddr.x-y.example/udp/53", "/dns6/_dnsaddr.x-y.example/udp/53");
-  expect_canonical("/ip4/1.2.3.4/tcp/4001/p2p/" + std::string(kPeer), "/ip4/1.2.3.4/tcp/4001/p2p/" + std::string(kPeer));
+  expect_canonical("/ip4/1.2.3.4/tcp/4001/p2p/" + std::string(kPeer),
+                   "/ip4/1.2.3.4/tcp/4001/p2p/" + std::string(kPeer));
   // The legacy /ipfs name and the CID form of a peer id are read, and printed as /p2p base58.
-  expect_canonical("/ip4/1.2.3.4/tcp/4001/ipfs/" + std::string(kPeer), "/ip4/1.2.3.4/tcp/4001/p2p/" + std::string(kPeer));
-  expect_canonical("/p2p/bafzaajaiaejcahwr5d5ofrfbis4l5d6uwr57hu5tjodrypfm6yaq6dsc2r2pzyt6", "/p2p/" + std::string(kPeer));
-  expect_canonical("/p2p/QmYyQSo1c1Ym7orWxLYvCrM2EmxFTANf8wXmmE7DWjhx5N", "/p2p/QmYyQSo1c1Ym7orWxLYvCrM2EmxFTANf8wXmmE7DWjhx5N");
+  expect_canonical("/ip4/1.2.3.4/tcp/4001/ipfs/" + std::string(kPeer),
+                   "/ip4/1.2.3.4/tcp/4001/p2p/" + std::string(kPeer));
+  expect_canonical("/p2p/bafzaajaiaejcahwr5d5ofrfbis4l5d6uwr57hu5tjodrypfm6yaq6dsc2r2pzyt6",
+                   "/p2p/" + std::string(kPeer));
+  expect_canonical("/p2p/QmYyQSo1c1Ym7orWxLYvCrM2EmxFTANf8wXmmE7DWjhx5N",
+                   "/p2p/QmYyQSo1c1Ym7orWxLYvCrM2EmxFTANf8wXmmE7DWjhx5N");
 }
 
 TEST(Multiaddr, Ip6PrintsPerRfc5952) {
   // RFC 5952 sections 4 and 5.
   expect_canonical("/ip6/2001:0DB8:0000:0000:0000:0000:0000:0001/tcp/1", "/ip6/2001:db8::1/tcp/1");
   expect_canonical("/ip6/2001:db8:0:0:1:0:0:1/tcp/1", "/ip6/2001:db8::1:0:0:1/tcp/1");  // first of equal runs
-  expect_canonical("/ip6/2001:db8:0:1:1:1:1:1/tcp/1", "/ip6/2001:db8:0:1:1:1:1:1/tcp/1");  // one zero: no "::"
+  expect_canonical("/ip6/2001:db8:0:1:1:1:1:1/tcp/1",
+                   "/ip6/2001:db8:0:1:1:1:1:1/tcp/1");                            // one zero: no "::"
   expect_canonical("/ip6/2001:0:0:1:0:0:0:1/tcp/1", "/ip6/2001:0:0:1::1/tcp/1");  // the longest run
   expect_canonical("/ip6/::/tcp/1", "/ip6/::/tcp/1");
   expect_canonical("/ip6/fe80::/tcp/1", "/ip6/fe80::/tcp/1");
@@ -67,10 +73,12 @@ TEST(Multiaddr, ComponentValidation) {
   expect_error(Multiaddr::parse("/ip6/1.2.3.4").error(), ErrorCode::decode, "invalid IPv6 address");
   expect_error(Multiaddr::parse("/ip6/1::2::3").error(), ErrorCode::decode, "invalid IPv6 address");
   expect_error(Multiaddr::parse("/ip6/fe80::1%eth0").error(), ErrorCode::decode, "invalid IPv6 address");
-  expect_error(Multiaddr::parse(std::string("/ip4/1.2.3.4\0x", 14)).error(), ErrorCode::decode, "invalid IPv4");
+  expect_error(Multiaddr::parse(std::string("/ip4/1.2.3.4\0x", 14)).error(), ErrorCode::decode,
+               "invalid IPv4");
   // Ports: 0 and 65535 are the boundaries.
   EXPECT_TRUE(Multiaddr::parse("/ip4/1.2.3.4/tcp/65535").ok());
-  expect_error(Multiaddr::parse("/ip4/1.2.3.4/tcp/65536").error(), ErrorCode::decode, "invalid port \"65536\"");
+  expect_error(Multiaddr::parse("/ip4/1.2.3.4/tcp/65536").error(), ErrorCode::decode,
+               "invalid port \"65536\"");
   expect_error(Multiaddr::parse("/ip4/1.2.3.4/tcp/-1").error(), ErrorCode::decode, "invalid port");
   expect_error(Multiaddr::parse("/ip4/1.2.3.4/tcp/+1").error(), ErrorCode::decode, "invalid port");
   expect_error(Multiaddr::parse("/ip4/1.2.3.4/tcp/080").error(), ErrorCode::decode, "invalid port");
@@ -85,12 +93,13 @@ TEST(Multiaddr, ComponentValidation) {
   ASSERT_EQ(name.size(), kMaxDnsNameLength);
   EXPECT_TRUE(Multiaddr::parse("/dns/" + name).ok());
   expect_error(Multiaddr::parse("/dns/" + name + "b").error(), ErrorCode::decode, "256 bytes");
-  expect_error(Multiaddr::parse("/dns/" + std::string(kMaxDnsLabelLength + 1, 'a')).error(), ErrorCode::decode,
-               "label of 64");
+  expect_error(Multiaddr::parse("/dns/" + std::string(kMaxDnsLabelLength + 1, 'a')).error(),
+               ErrorCode::decode, "label of 64");
   expect_error(Multiaddr::parse("/dns/a..b").error(), ErrorCode::decode, "label of 0");
   expect_error(Multiaddr::parse("/dns4/.").error(), ErrorCode::decode, "label of 0");
   expect_error(Multiaddr::parse("/dns6/ex ample.com").error(), ErrorCode::decode, "contains a character");
-  expect_error(Multiaddr::parse("/p2p/12D3KooWnotapeerid").error(), ErrorCode::limit, "/p2p: peer id: multihash");
+  expect_error(Multiaddr::parse("/p2p/12D3KooWnotapeerid").error(), ErrorCode::limit,
+               "/p2p: peer id: multihash");
 }
 
 TEST(Multiaddr, TextSyntaxErrors) {
@@ -137,7 +146,8 @@ TEST(Multiaddr, Limits) {
   auto big = Multiaddr::parse("/dns/" + long_name + "/dns/" + long_name);
   expect_error(big.error(), ErrorCode::limit, "516 bytes in binary form, more than the maximum of 512");
   Bytes raw(kMaxMultiaddrLength + 1, 0x06);
-  expect_error(Multiaddr::from_bytes(raw).error(), ErrorCode::limit, "513 bytes, more than the maximum of 512");
+  expect_error(Multiaddr::from_bytes(raw).error(), ErrorCode::limit,
+               "513 bytes, more than the maximum of 512");
   expect_error(Multiaddr::parse("/" + std::string(kMaxMultiaddrTextLength, 'a')).error(), ErrorCode::limit,
                "1025 characters");
 }
@@ -164,11 +174,12 @@ TEST(Multiaddr, DialTargets) {
                "the transport is /udp");
   expect_error(Multiaddr::parse("/ip4/1.2.3.4/tcp/0")->tcp_dial_target().error(), ErrorCode::invalid_argument,
                "port 0");
-  expect_error(Multiaddr::parse("/ip4/1.2.3.4")->tcp_dial_target().error(), ErrorCode::invalid_argument, "expected");
+  expect_error(Multiaddr::parse("/ip4/1.2.3.4")->tcp_dial_target().error(), ErrorCode::invalid_argument,
+               "expected");
   expect_error(Multiaddr::parse("/tcp/1/tcp/2")->tcp_dial_target().error(), ErrorCode::invalid_argument,
                "must be a host");
-  expect_error(Multiaddr::parse("/p2p/" + std::string(kPeer))->tcp_dial_target().error(), ErrorCode::invalid_argument,
-               "expected");
+  expect_error(Multiaddr::parse("/p2p/" + std::string(kPeer))->tcp_dial_target().error(),
+               ErrorCode::invalid_argument, "expected");
 }
 
 TEST(Multiaddr, PeerIds) {
@@ -182,7 +193,8 @@ TEST(Multiaddr, PeerIds) {
   expect_error(with->with_peer_id(peer).error(), ErrorCode::invalid_argument, "already names a peer");
   std::string full;
   for (size_t i = 0; i < kMaxMultiaddrComponents; ++i) full += "/tcp/1";
-  expect_error(Multiaddr::parse(full)->with_peer_id(peer).error(), ErrorCode::limit, "more than 8 components");
+  expect_error(Multiaddr::parse(full)->with_peer_id(peer).error(), ErrorCode::limit,
+               "more than 8 components");
 }
 
 }  // namespace

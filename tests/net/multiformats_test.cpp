@@ -14,8 +14,8 @@ void expect_error(const Error& e, ErrorCode code, std::string_view part) {
 
 TEST(Uvarint, SpecExamples) {
   // multiformats/unsigned-varint README.
-  const std::pair<uint64_t, std::string_view> cases[] = {
-      {1, "01"}, {127, "7f"}, {128, "8001"}, {255, "ff01"}, {300, "ac02"}, {16384, "808001"}};
+  const std::pair<uint64_t, std::string_view> cases[] = {{1, "01"},     {127, "7f"},   {128, "8001"},
+                                                         {255, "ff01"}, {300, "ac02"}, {16384, "808001"}};
   for (auto [value, encoding] : cases) {
     Bytes out;
     append_uvarint(out, value);
@@ -55,7 +55,7 @@ TEST(Uvarint, PrefixWaitsForMoreBytes) {
   EXPECT_EQ((*whole)->value, 300u);
   EXPECT_EQ((*whole)->size, 2u);
   EXPECT_FALSE(read_uvarint_prefix(hex("8080808080808080")).value().has_value());  // 8 bytes: may complete
-  EXPECT_FALSE(read_uvarint_prefix(hex("808080808080808080")).ok());              // 9 continuing: never
+  EXPECT_FALSE(read_uvarint_prefix(hex("808080808080808080")).ok());               // 9 continuing: never
 }
 
 TEST(Base58, Vectors) {
@@ -81,13 +81,19 @@ TEST(Base58, RejectsBadInput) {
   expect_error(base58_decode("3EFUIm").error(), ErrorCode::decode, "'I'");
   expect_error(base58_decode(std::string_view("ab\0c", 4)).error(), ErrorCode::decode, "byte 0x00");
   EXPECT_TRUE(base58_decode(std::string(kMaxBase58Length, '2')).ok());
-  expect_error(base58_decode(std::string(kMaxBase58Length + 1, '2')).error(), ErrorCode::limit, "maximum of 256");
+  expect_error(base58_decode(std::string(kMaxBase58Length + 1, '2')).error(), ErrorCode::limit,
+               "maximum of 256");
 }
 
 TEST(Base32, Rfc4648VectorsLowerCaseUnpadded) {
   const std::pair<std::string_view, std::string_view> cases[] = {
-      {"", ""},           {"f", "my"},          {"fo", "mzxq"},          {"foo", "mzxw6"},
-      {"foob", "mzxw6yq"}, {"fooba", "mzxw6ytb"}, {"foobar", "mzxw6ytboi"},
+      {"", ""},
+      {"f", "my"},
+      {"fo", "mzxq"},
+      {"foo", "mzxw6"},
+      {"foob", "mzxw6yq"},
+      {"fooba", "mzxw6ytb"},
+      {"foobar", "mzxw6ytboi"},
   };
   for (auto [plain, text] : cases) {
     EXPECT_EQ(base32_encode(as_bytes(plain)), text);
@@ -109,7 +115,8 @@ TEST(Base32, StrictDecoding) {
 
 TEST(Multibase, PrefixesAndErrors) {
   EXPECT_EQ(multibase_encode_base32(as_bytes("foobar")), "bmzxw6ytboi");
-  EXPECT_EQ(multibase_decode("bmzxw6ytboi").value(), Bytes(as_bytes("foobar").begin(), as_bytes("foobar").end()));
+  EXPECT_EQ(multibase_decode("bmzxw6ytboi").value(),
+            Bytes(as_bytes("foobar").begin(), as_bytes("foobar").end()));
   EXPECT_EQ(multibase_decode("z3EFU7m").value(), hex("572e4794"));
   expect_error(multibase_decode("").error(), ErrorCode::decode, "empty");
   expect_error(multibase_decode("Bmzxw6ytboi").error(), ErrorCode::decode, "unsupported prefix 'B'");
@@ -118,7 +125,8 @@ TEST(Multibase, PrefixesAndErrors) {
 
 TEST(Multihash, Sha256AndIdentity) {
   // sha2-256 of the empty string, as a multihash.
-  EXPECT_EQ(to_hex(sha256_multihash({})), "1220e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(to_hex(sha256_multihash({})),
+            "1220e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   EXPECT_EQ(to_hex(identity_multihash(as_bytes("hi"))), "00026869");
   auto decoded = decode_multihash(hex("00026869"));
   ASSERT_TRUE(decoded.ok());
@@ -133,8 +141,10 @@ TEST(Multihash, Sha256AndIdentity) {
 TEST(Multihash, StrictDecoding) {
   expect_error(decode_multihash({}).error(), ErrorCode::decode, "code: uvarint: truncated");
   expect_error(decode_multihash(hex("00")).error(), ErrorCode::decode, "length: uvarint: truncated");
-  expect_error(decode_multihash(hex("0003aabb")).error(), ErrorCode::decode, "digest length 3 but 2 bytes follow");
-  expect_error(decode_multihash(hex("0001aabb")).error(), ErrorCode::decode, "digest length 1 but 2 bytes follow");
+  expect_error(decode_multihash(hex("0003aabb")).error(), ErrorCode::decode,
+               "digest length 3 but 2 bytes follow");
+  expect_error(decode_multihash(hex("0001aabb")).error(), ErrorCode::decode,
+               "digest length 1 but 2 bytes follow");
   expect_error(decode_multihash(hex("1202aabb")).error(), ErrorCode::decode, "sha2-256 digest length 2");
   expect_error(decode_multihash(hex("1302aabb")).error(), ErrorCode::decode, "unsupported hash code 0x13");
   expect_error(decode_multihash(hex("800002aabb")).error(), ErrorCode::decode, "not minimally encoded");

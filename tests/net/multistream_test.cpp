@@ -147,7 +147,8 @@ TEST(Multistream, MessageLengthLimit) {
   // The longest message (1024 bytes with its newline) is read; 1025 is refused.
   auto listener = MultistreamSelect::listener({"/p"});
   listener.receive(hdr());
-  EXPECT_EQ(listener.receive(msg("/" + std::string(kMaxMultistreamMessageLength - 2, 'x'))), State::negotiating);
+  EXPECT_EQ(listener.receive(msg("/" + std::string(kMaxMultistreamMessageLength - 2, 'x'))),
+            State::negotiating);
   EXPECT_EQ(listener.receive(msg("/" + std::string(kMaxMultistreamMessageLength - 1, 'x'))), State::failed);
   expect_failed(listener, ErrorCode::limit, "message of 1025 bytes");
   // Refused as soon as the length is known, before the body arrives.

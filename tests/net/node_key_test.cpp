@@ -1,11 +1,10 @@
 #include "net/node_key.h"
 
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <fstream>
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "net/identity.h"
 
@@ -62,12 +61,15 @@ TEST_F(NodeKeyTest, CreatedOnceThenLoaded) {
 TEST_F(NodeKeyTest, ReadsTheSpecKeyAndReplacesAtomically) {
   // A key written by another libp2p implementation (the peer-ids spec's vector).
   const Bytes spec = from_hex(
-      "080112407e0830617c4a7de83925dfb2694556b12936c477a0e1feb2e148ec9da60fee7d1ed1e8fae2c4a144b8be8fd4b47bf3d3b34b"
-      "871c3cacf6010f0e42d474fce27e").value();
+                         "080112407e0830617c4a7de83925dfb2694556b12936c477a0e1feb2e148ec9da60fee7d1ed1e8fae2c"
+                         "4a144b8be8fd4b47bf3d3b34b"
+                         "871c3cacf6010f0e42d474fce27e")
+                         .value();
   write_file(spec, 0600);
   auto key = load_node_key(path_);
   ASSERT_TRUE(key.ok()) << key.error().message;
-  EXPECT_EQ(PeerId::from_public_key(key->public_key()).to_base58(), "12D3KooWBtg3aaRMjxwedh83aGiUkwSxDwUZkzuJcfaqUmo7R3pq");
+  EXPECT_EQ(PeerId::from_public_key(key->public_key()).to_base58(),
+            "12D3KooWBtg3aaRMjxwedh83aGiUkwSxDwUZkzuJcfaqUmo7R3pq");
 
   // A stale temporary file from a crash does not stop a save.
   write_file({}, 0600);

@@ -127,7 +127,8 @@ TEST(NoiseCrypto, HkdfSha256Wycheproof) {
     for (const json& t : group.at("tests")) {
       SCOPED_TRACE(trace(t));
       const std::string result = t.at("result").get<std::string>();
-      auto okm = hkdf_sha256(unhex(t.at("salt")), unhex(t.at("ikm")), unhex(t.at("info")), t.at("size").get<size_t>());
+      auto okm = hkdf_sha256(unhex(t.at("salt")), unhex(t.at("ikm")), unhex(t.at("info")),
+                             t.at("size").get<size_t>());
       ASSERT_EQ(okm.ok(), result == "valid");
       if (okm) {
         EXPECT_EQ(to_hex(*okm), t.at("okm").get<std::string>());
@@ -166,7 +167,8 @@ TEST(NoiseCrypto, HmacSha256Wycheproof) {
 }
 
 TEST(NoiseCrypto, Sha256KnownAnswer) {
-  EXPECT_EQ(sha256(as_bytes("abc")).hex(), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(sha256(as_bytes("abc")).hex(),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
 TEST(NoiseCrypto, NonceIsFourZeroBytesThenLittleEndianCounter) {
@@ -235,21 +237,24 @@ TEST(NoiseCrypto, XXKnownAnswer) {
   ASSERT_TRUE(responder.read_message(*m1).ok());
   auto m2 = responder.write_message(as_bytes("responder payload"));
   ASSERT_TRUE(m2.ok());
-  EXPECT_EQ(to_hex(*m2),
-            "244fe3b963e899dd295baffce248d3530f3a9a7479ba063002680ebfe7adad49f197d6be61b51372854b4947bb7968e90c"
-            "719fe79550e48ecf696cc4e7b51e16cd17e573e3461759047903c2b7cd451728b4732b1df93982e103155870c9b541039"
-            "6b71214776ea8cfe4f3f12f451e1652");
+  EXPECT_EQ(
+      to_hex(*m2),
+      "244fe3b963e899dd295baffce248d3530f3a9a7479ba063002680ebfe7adad49f197d6be61b51372854b4947bb7968e90c"
+      "719fe79550e48ecf696cc4e7b51e16cd17e573e3461759047903c2b7cd451728b4732b1df93982e103155870c9b541039"
+      "6b71214776ea8cfe4f3f12f451e1652");
   auto p2 = initiator.read_message(*m2);
   ASSERT_TRUE(p2.ok());
   EXPECT_EQ(*p2, Bytes(as_bytes("responder payload").begin(), as_bytes("responder payload").end()));
   auto m3 = initiator.write_message(as_bytes("initiator payload"));
   ASSERT_TRUE(m3.ok());
-  EXPECT_EQ(to_hex(*m3),
-            "bb393122a9dd7e3e19dd4433a6c6743ff2454a8d4e165786a5f1235a87aaf27e633aa82de0f25d3b1fea81ed08677129fc"
-            "1e6a882e08ebebf07df2683fb03eb2cee8fd047b1987aad8488759970a9976e8");
+  EXPECT_EQ(
+      to_hex(*m3),
+      "bb393122a9dd7e3e19dd4433a6c6743ff2454a8d4e165786a5f1235a87aaf27e633aa82de0f25d3b1fea81ed08677129fc"
+      "1e6a882e08ebebf07df2683fb03eb2cee8fd047b1987aad8488759970a9976e8");
   ASSERT_TRUE(responder.read_message(*m3).ok());
   ASSERT_TRUE(initiator.finished() && responder.finished());
-  EXPECT_EQ(initiator.handshake_hash().hex(), "16d977eefa91f63c78831ccaf3b20f057dc9a252a540f036ac2932f9feb19134");
+  EXPECT_EQ(initiator.handshake_hash().hex(),
+            "16d977eefa91f63c78831ccaf3b20f057dc9a252a540f036ac2932f9feb19134");
   EXPECT_EQ(responder.handshake_hash(), initiator.handshake_hash());
   EXPECT_EQ(responder.remote_static(), initiator.local_static());
   EXPECT_EQ(initiator.remote_static(), responder.local_static());

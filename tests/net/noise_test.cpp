@@ -79,7 +79,8 @@ struct RawResponder {
   }
 };
 
-Bytes payload_bytes(const Bytes& identity_key, ByteSpan signature, const std::vector<std::string>& muxers = {}) {
+Bytes payload_bytes(const Bytes& identity_key, ByteSpan signature,
+                    const std::vector<std::string>& muxers = {}) {
   pb::NoiseHandshakePayload payload;
   payload.set_identity_key(identity_key.data(), identity_key.size());
   payload.set_identity_sig(signature.data(), signature.size());
@@ -115,7 +116,8 @@ TEST(Noise, HandshakeAgreesOnPeersMuxerAndKeys) {
   EXPECT_EQ(r.muxer, "/yamux/1.0.0");
   EXPECT_TRUE(i.unread.empty() && r.unread.empty());
 
-  for (size_t size : {size_t{0}, size_t{1}, kNoiseMaxPlaintext, kNoiseMaxPlaintext + 1, 3 * kNoiseMaxPlaintext + 5}) {
+  for (size_t size :
+       {size_t{0}, size_t{1}, kNoiseMaxPlaintext, kNoiseMaxPlaintext + 1, 3 * kNoiseMaxPlaintext + 5}) {
     Bytes data(size);
     for (size_t k = 0; k < size; ++k) data[k] = static_cast<uint8_t>(k * 7);
     auto wire = i.transport.seal(data);
@@ -142,7 +144,8 @@ TEST(Noise, SealSplitsAtTheMaximumPlaintext) {
   EXPECT_EQ((*one)[1], 0xff);
   auto two = i.transport.seal(Bytes(kNoiseMaxPlaintext + 1));
   ASSERT_TRUE(two.ok());
-  EXPECT_EQ(two->size(), kNoiseFrameHeaderSize + kNoiseMaxMessageSize + kNoiseFrameHeaderSize + 1 + kNoiseTagSize);
+  EXPECT_EQ(two->size(),
+            kNoiseFrameHeaderSize + kNoiseMaxMessageSize + kNoiseFrameHeaderSize + 1 + kNoiseTagSize);
 }
 
 TEST(Noise, ByteByByteDeliveryAndEarlyTransportData) {
@@ -258,7 +261,8 @@ TEST(Noise, MismatchedExpectedPeerFails) {
   Pair pair(expecting(PeerId::from_public_key(identity(3).public_key())));
   auto status = pair.run();
   ASSERT_FALSE(status.ok());
-  EXPECT_TRUE(contains(status.error(), "expected " + PeerId::from_public_key(identity(3).public_key()).to_base58()))
+  EXPECT_TRUE(
+      contains(status.error(), "expected " + PeerId::from_public_key(identity(3).public_key()).to_base58()))
       << status.error().message;
   // The initiator stopped before message 3: the responder learnt nothing about it.
   EXPECT_FALSE(pair.responder.finished());

@@ -13,7 +13,8 @@ using testing::run;
 
 struct Pair {
   explicit Pair(asio::io_context& io)
-      : a(Host::create(io, KeyPair::generate(), quiet())), b(Host::create(io, KeyPair::generate(), quiet())) {}
+      : a(Host::create(io, KeyPair::generate(), quiet())),
+        b(Host::create(io, KeyPair::generate(), quiet())) {}
   ~Pair() {
     a->stop();
     b->stop();
@@ -24,13 +25,17 @@ struct Pair {
     return options;
   }
   Multiaddr b_address() {
-    return b->listen(Multiaddr::parse("/ip4/127.0.0.1/tcp/0").value()).value().with_peer_id(b->peer_id()).value();
+    return b->listen(Multiaddr::parse("/ip4/127.0.0.1/tcp/0").value())
+        .value()
+        .with_peer_id(b->peer_id())
+        .value();
   }
   std::shared_ptr<Host> a;
   std::shared_ptr<Host> b;
 };
 
-asio::awaitable<Result<std::vector<Duration>>> ping_many(std::shared_ptr<Host> host, PeerId peer, size_t count) {
+asio::awaitable<Result<std::vector<Duration>>> ping_many(std::shared_ptr<Host> host, PeerId peer,
+                                                         size_t count) {
   std::vector<std::string> protocol{std::string(kPingProtocolId)};
   CAIRN_CO_TRY(Stream stream, co_await host->new_stream(peer, std::move(protocol)));
   std::vector<Duration> rtts;

@@ -46,10 +46,11 @@ std::vector<Frame> frames(const Bytes& wire) {
   size_t pos = 0;
   while (pos + kYamuxHeaderSize <= wire.size()) {
     auto be32 = [&](size_t at) {
-      return uint32_t{wire[at]} << 24 | uint32_t{wire[at + 1]} << 16 | uint32_t{wire[at + 2]} << 8 | wire[at + 3];
+      return uint32_t{wire[at]} << 24 | uint32_t{wire[at + 1]} << 16 | uint32_t{wire[at + 2]} << 8 |
+             wire[at + 3];
     };
-    Frame f{wire[pos], wire[pos + 1], static_cast<uint16_t>(wire[pos + 2] << 8 | wire[pos + 3]), be32(pos + 4),
-            be32(pos + 8)};
+    Frame f{wire[pos], wire[pos + 1], static_cast<uint16_t>(wire[pos + 2] << 8 | wire[pos + 3]),
+            be32(pos + 4), be32(pos + 8)};
     out.push_back(f);
     pos += kYamuxHeaderSize + (f.type == kData ? f.length : 0);
   }
@@ -181,7 +182,8 @@ TEST(Yamux, WindowViolationIsAProtocolError) {
 TEST(Yamux, StreamLimitRefusesTheExtraSynWithRst) {
   YamuxSession server(YamuxRole::server, 0);
   server.take_output();
-  for (uint32_t i = 0; i < kYamuxDefaultMaxStreams; ++i) server.receive(frame(kWindowUpdate, kSyn, 2 * i + 1, 0), 0);
+  for (uint32_t i = 0; i < kYamuxDefaultMaxStreams; ++i)
+    server.receive(frame(kWindowUpdate, kSyn, 2 * i + 1, 0), 0);
   EXPECT_EQ(server.stream_count(), kYamuxDefaultMaxStreams);
   EXPECT_TRUE(frames(server.take_output()).empty());
   const uint32_t extra = 2 * kYamuxDefaultMaxStreams + 1;
@@ -396,7 +398,8 @@ TEST(Yamux, RandomInterleavingsDeliverEverything) {
     std::map<StreamId, size_t> client_offset, server_offset;
     Bytes to_server, to_client;
     int64_t now = 0;
-    auto write_some = [&](YamuxSession& session, std::map<StreamId, Bytes>& sent, std::map<StreamId, size_t>& offset) {
+    auto write_some = [&](YamuxSession& session, std::map<StreamId, Bytes>& sent,
+                          std::map<StreamId, size_t>& offset) {
       for (auto& [id, data] : sent) {
         size_t& off = offset[id];
         if (off == data.size()) continue;
@@ -407,7 +410,8 @@ TEST(Yamux, RandomInterleavingsDeliverEverything) {
         }
       }
     };
-    auto read_some = [&](YamuxSession& session, std::map<StreamId, Bytes>& got, const std::map<StreamId, Bytes>& peer_sent) {
+    auto read_some = [&](YamuxSession& session, std::map<StreamId, Bytes>& got,
+                         const std::map<StreamId, Bytes>& peer_sent) {
       for (const auto& entry : peer_sent) {
         const StreamId id = entry.first;
         Bytes chunk = session.read(id, 1 + rng.uniform(300'000));
@@ -422,10 +426,20 @@ TEST(Yamux, RandomInterleavingsDeliverEverything) {
     for (int step = 0; step < 4000; ++step) {
       now += kMs;
       switch (rng.uniform(4)) {
-        case 0: write_some(client, sent_by_client, client_offset); write_some(server, sent_by_server, server_offset); break;
-        case 1: read_some(client, got_by_client, sent_by_server); read_some(server, got_by_server, sent_by_client); break;
-        case 2: deliver_some(to_server, server); break;
-        default: deliver_some(to_client, client); break;
+        case 0:
+          write_some(client, sent_by_client, client_offset);
+          write_some(server, sent_by_server, server_offset);
+          break;
+        case 1:
+          read_some(client, got_by_client, sent_by_server);
+          read_some(server, got_by_server, sent_by_client);
+          break;
+        case 2:
+          deliver_some(to_server, server);
+          break;
+        default:
+          deliver_some(to_client, client);
+          break;
       }
       Bytes out = client.take_output();
       to_server.insert(to_server.end(), out.begin(), out.end());
