@@ -58,7 +58,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (whole.state == MultistreamSelect::State::negotiated) {
     FUZZ_CHECK(bytewise.leftover.empty());
     FUZZ_CHECK(whole.leftover.size() <= input.size());
-    FUZZ_CHECK(std::equal(whole.leftover.begin(), whole.leftover.end(), input.end() - static_cast<std::ptrdiff_t>(whole.leftover.size())));
+    FUZZ_CHECK(std::equal(whole.leftover.begin(), whole.leftover.end(),
+                          input.end() - static_cast<std::ptrdiff_t>(whole.leftover.size())));
   }
   return 0;
 }

@@ -22,7 +22,8 @@ void check_round_trip(const PeerId& id) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  if (auto id = PeerId::parse(std::string_view(reinterpret_cast<const char*>(data), size))) check_round_trip(*id);
+  if (auto id = PeerId::parse(std::string_view(reinterpret_cast<const char*>(data), size)))
+    check_round_trip(*id);
   if (auto id = PeerId::from_multihash(ByteSpan(data, size))) {
     FUZZ_CHECK(id->multihash() == Bytes(data, data + size));
     check_round_trip(*id);
