@@ -29,8 +29,8 @@ int check_chain(const cairn::Node& node) {
     return 1;
   }
   std::cout << "height " << audit->height << " tip " << audit->tip.hex() << "\n"
-            << "coins " << audit->coins << ", indexed transactions " << audit->indexed_transactions
-            << ", address entries " << audit->address_entries << "\n"
+            << "coins " << audit->coins << ", validators " << audit->validators << ", indexed transactions "
+            << audit->indexed_transactions << ", address entries " << audit->address_entries << "\n"
             << "blocks checked " << audit->blocks_checked << ", pruned " << audit->blocks_pruned << "\n";
   for (const std::string& p : audit->problems) std::cout << "PROBLEM " << p << "\n";
   if (audit->problems_total > audit->problems.size()) {

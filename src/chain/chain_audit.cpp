@@ -4,8 +4,10 @@
 #include <string>
 #include <utility>
 
+#include "consensus/staking.h"
 #include "crypto/lthash.h"
 #include "primitives/coin.h"
+#include "primitives/staking.h"
 #include "storage/keys.h"
 
 namespace cairn {
@@ -19,7 +21,32 @@ namespace {
 
 std::string describe(const OutPoint& o) { return o.txid.hex() + ":" + std::to_string(o.index); }
 
-// The coins: their LtHash must be the tip's state root, and each needs its unspent
+// Adds the stake column's validator records and finality state to `state`.
+Status add_stake(const KvReader& store, ChainAudit& audit, LtHash& state) {
+  auto it = store.iterator(Column::stake, stake_validator_prefix());
+  for (it->seek_to_first(); it->valid(); it->next()) {
+    auto record = decode_validator_record(it->value());
+    if (!record) {
+      audit.problem("stake: undecodable validator record");
+      continue;
+    }
+    ++audit.validators;
+    state.add(validator_state_element(*record));
+  }
+  CAIRN_TRY_STATUS(it->status());
+  CAIRN_TRY(auto finality, store.get(Column::stake, stake_finality_key()));
+  if (finality) {
+    auto decoded = decode_finality_state(*finality);
+    if (decoded) {
+      state.add(finality_state_element(*decoded));
+    } else {
+      audit.problem("stake: undecodable finality state");
+    }
+  }
+  return {};
+}
+
+// The coins (and the stake state): their LtHash must be the tip's state root, and each needs its unspent
 // address entry with the same value and coinbase flag.
 Status audit_coins(const KvReader& store, const ChainManager& manager, ChainAudit& audit) {
   LtHash state;
@@ -46,12 +73,14 @@ Status audit_coins(const KvReader& store, const ChainManager& manager, ChainAudi
     }
   }
   CAIRN_TRY_STATUS(it->status());
+  CAIRN_TRY_STATUS(add_stake(store, audit, state));
 
-  if (state.root() != manager.tip().header.state_root) {
-    audit.problem("utxo: the coins hash to " + state.root().hex() + ", the tip commits to " +
+  const Hash256 root = manager.committed_root(state, manager.tip());
+  if (root != manager.tip().header.state_root) {
+    audit.problem("utxo, stake: the state hashes to " + root.hex() + ", the tip commits to " +
                   manager.tip().header.state_root.hex());
   }
-  if (state != manager.state()) audit.problem("meta: the stored LtHash lanes differ from the coins");
+  if (state != manager.state()) audit.problem("meta: the stored LtHash lanes differ from the state");
   return {};
 }
 

@@ -2,8 +2,9 @@
 // a crash or a disk scare (`cairnd --check-chain`), and what the kill test runs after every
 // restart of a real cairnd.
 //
-// It recomputes the state root from the `utxo` column (the LtHash of every coin must equal
-// the tip header's state_root: the UTXO set is exactly the one the chain commits to), and
+// It recomputes the state root from the `utxo` and `stake` columns (the LtHash of every
+// coin, validator record and the finality state must give the tip header's state_root: the
+// state is exactly the one the chain commits to), and
 // cross-checks the indexes against it and against the best chain's stored blocks: every
 // coin has its unspent address entry and every unspent address entry its coin; every
 // tx_index entry points into the best chain, and every transaction of every stored block
@@ -29,6 +30,7 @@ struct ChainAudit {
   uint64_t height = 0;
   BlockHash tip;
   uint64_t coins = 0;
+  uint64_t validators = 0;  // records in the stake state (slashed tombstones included)
   uint64_t indexed_transactions = 0;
   uint64_t address_entries = 0;
   uint64_t blocks_checked = 0;  // best-chain blocks whose bodies were read

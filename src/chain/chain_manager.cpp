@@ -5,8 +5,10 @@
 #include <cassert>
 #include <string>
 
+#include "consensus/block_rules.h"
 #include "primitives/coin.h"
 #include "primitives/sighash.h"
+#include "primitives/staking.h"
 #include "storage/keys.h"
 
 namespace cairn {
@@ -98,6 +100,18 @@ class PipelinedVerifier {
   std::optional<TaskGroup> group_;                     // last: destroyed (waited for) first
 };
 
+// The checkpoints below a block on the tip: the best chain's blocks at epoch boundaries.
+class BestChainCheckpoints final : public CheckpointLookup {
+ public:
+  BestChainCheckpoints(const std::vector<BlockNode*>& chain, uint64_t epoch_length)
+      : chain_(chain), epoch_length_(epoch_length) {}
+  BlockHash checkpoint_hash(uint64_t epoch) const override { return chain_.at(epoch * epoch_length_)->hash; }
+
+ private:
+  const std::vector<BlockNode*>& chain_;
+  uint64_t epoch_length_;
+};
+
 }  // namespace
 
 uint64_t median_time_past_after(const BlockNode& last) {
@@ -124,7 +138,12 @@ ChainManager::ChainManager(KvStore& store, const ChainRules& rules, SignatureChe
       prune_limit_height_(options.prune_limit_height),
       verify_pool_(options.verify_pool),
       genesis_hash_(block_hash(rules.genesis().header)),
-      coins_(store, options.utxo_cache_bytes) {}
+      coins_(store, options.utxo_cache_bytes) {
+  if (const FinalityParams* finality = rules.finality()) {
+    finality_params_ = *finality;
+    stake_ = StakeState::at_genesis(genesis_hash_);
+  }
+}
 
 Result<std::unique_ptr<ChainManager>> ChainManager::open(KvStore& store, const ChainRules& rules,
                                                          SignatureChecker& checker, const Clock& clock,
@@ -184,7 +203,19 @@ Status ChainManager::load() {
   CAIRN_TRY(auto lanes, store_.get(Column::meta, meta_key(kMetaStateLtHash)));
   if (!lanes) return corrupt("no state accumulator");
   CAIRN_TRY(state_, decode_lthash_value(*lanes));
-  if (state_.root() != tip->header.state_root) return corrupt("the state accumulator does not match the tip");
+  if (stake_) {
+    CAIRN_TRY(auto finality, store_.get(Column::stake, stake_finality_key()));
+    if (!finality) return corrupt("no finality state");
+    CAIRN_TRY(stake_->finality, decode_finality_state(*finality));
+    auto validators = store_.iterator(Column::stake, stake_validator_prefix());
+    for (validators->seek_to_first(); validators->valid(); validators->next()) {
+      CAIRN_TRY(ValidatorRecord record, decode_validator_record(validators->value()));
+      stake_->validators.emplace(record.voting_key, record);
+    }
+    CAIRN_TRY_STATUS(validators->status());
+  }
+  if (committed_root(state_, *tip) != tip->header.state_root)
+    return corrupt("the state accumulator does not match the tip");
 
   CAIRN_TRY(auto pruned, store_.get(Column::meta, meta_key(kMetaPruneHeight)));
   if (pruned) {
@@ -233,8 +264,35 @@ const BlockNode& ChainManager::fork_point(const BlockNode& node) const {
   return *fork;
 }
 
-bool ChainManager::too_deep(const BlockNode& node) const {
-  return fork_point(node).height() + 1 < prune_height_;
+uint64_t ChainManager::finalized_height() const {
+  return stake_ ? last_finalized(*stake_).epoch * finality_params_.epoch_length : 0;
+}
+
+std::optional<BlockRejection> ChainManager::crosses_finalized(const BlockNode& node) const {
+  const uint64_t fork = fork_point(node).height();
+  if (fork >= finalized_height()) return std::nullopt;
+  return rejection(BlockError::conflicts_with_finalized,
+                   "the branch forks at height " + std::to_string(fork) +
+                       ", below the finalized checkpoint at height " + std::to_string(finalized_height()));
+}
+
+std::optional<BlockRejection> ChainManager::reorg_refusal(const BlockNode& node) const {
+  if (auto refusal = crosses_finalized(node)) return refusal;
+  const uint64_t fork = fork_point(node).height();
+  if (fork + 1 >= prune_height_) return std::nullopt;
+  // Not invalid by content: the node cannot undo that far.
+  return rejection(BlockError::reorg_too_deep,
+                   "the branch forks at height " + std::to_string(fork) + ", below the pruned height " +
+                       std::to_string(prune_height_) + ": the undo data to leave the best chain is gone");
+}
+
+Hash256 ChainManager::committed_root(const LtHash& state, const BlockNode& node) const {
+  if (!stake_ || node.parent != nullptr) return state.root();
+  LtHash genesis_stake;
+  add_stake_elements(genesis_stake, StakeState::at_genesis(genesis_hash_));
+  LtHash utxo_only = state;
+  utxo_only.remove(genesis_stake);
+  return utxo_only.root();
 }
 
 Result<Block> ChainManager::read_block(const BlockHash& hash) const {
@@ -254,6 +312,8 @@ Status ChainManager::prune() {
   if (prune_depth_ == 0 || tip().height() + 1 <= prune_depth_) return {};
   uint64_t target = tip().height() + 1 - prune_depth_;  // keep the data of heights >= target
   if (prune_limit_height_) target = std::min(target, prune_limit_height_());
+  // Never above the finalized checkpoint: the blocks after it may still be reorganised.
+  if (stake_) target = std::min(target, finalized_height());
   while (prune_height_ < target) {
     const uint64_t end = std::min(target, prune_height_ + kMaxPruneBlocksPerBatch);
     constexpr uint8_t kData = kBlockHaveBody | kBlockHaveUndo;
@@ -265,6 +325,7 @@ Status ChainManager::prune() {
         // Side branches too: below the window none of them can be connected any more.
         batch.erase(Column::block_bodies, block_key(node->hash));
         batch.erase(Column::undo, block_key(node->hash));
+        batch.erase(Column::stake, stake_undo_key(node->hash));
         BlockIndexEntry entry = node->entry();
         entry.status = static_cast<uint8_t>(entry.status & ~kData);
         batch.put(Column::block_index, block_index_key(node->hash), encode(entry));
@@ -345,12 +406,8 @@ Result<std::optional<BlockRejection>> ChainManager::submit_block(const Block& bl
       verdict = last_invalid_->second;
     } else if (node->failed()) {
       verdict = rejection(BlockError::invalid_parent, "an ancestor is invalid");
-    } else if (node->work > tip().work && too_deep(*node)) {
-      // Not invalid by content: the node cannot undo that far.
-      verdict = rejection(BlockError::reorg_too_deep,
-                          "the branch forks at height " + std::to_string(fork_point(*node).height()) +
-                              ", below the pruned height " + std::to_string(prune_height_) +
-                              ": the undo data to leave the best chain is gone");
+    } else if (node->work > tip().work) {
+      verdict = reorg_refusal(*node);
     }
     CAIRN_TRY_STATUS(prune());
   }
@@ -371,6 +428,8 @@ Result<std::optional<BlockRejection>> ChainManager::accept(const Block& block, B
   if (parent == nullptr) return rejection(BlockError::unknown_parent, "parent " + block.header.prev.hex());
   if (parent->failed())
     return rejection(BlockError::invalid_parent, "parent " + parent->hash.hex() + " is invalid");
+  // Not stored: no chain through it can ever be the best one.
+  if (auto refusal = crosses_finalized(*parent)) return refusal;
   const uint64_t now = static_cast<uint64_t>(std::max<int64_t>(0, clock_.unix_seconds()));
   if (auto verdict = rules_.check_header(
           block.header, ParentInfo{parent->hash, parent->header, median_time_past_after(*parent), now})) {
@@ -403,7 +462,7 @@ Status ChainManager::activate_best_chain() {
       candidates_.clear();  // the tip's work never decreases: none of them can win later
       return {};
     }
-    if (too_deep(*best)) {
+    if (reorg_refusal(*best)) {
       // Kept (not failed): its content may be valid, this node just cannot undo that far.
       candidates_.erase(candidates_.begin());
       continue;
@@ -455,16 +514,18 @@ Result<std::optional<BlockRejection>> ChainManager::connect(BlockNode& node) {
   CAIRN_TRY(Block block, read_block(node.hash));
   LtHash state = state_;
   BlockUndo undo;
+  StakeUndo stake_undo;
   WriteBatch batch;
-  auto verdict = connect_transactions(block, node, state, undo, batch);
+  auto verdict = evaluate(block, node, state, undo, stake_undo, batch);
   if (!verdict || *verdict) {
     coins_.discard_changes();
     if (!verdict) failure_ = verdict.error();
     return verdict;
   }
-  if (state.root() != node.header.state_root) {
+  if (const Hash256 root = committed_root(state, node); root != node.header.state_root) {
     coins_.discard_changes();
-    return rejection(BlockError::bad_state_root, "computed " + state.root().hex());
+    if (stake_ && node.parent != nullptr) undo_block(*stake_, stake_undo);
+    return rejection(BlockError::bad_state_root, "computed " + root.hex());
   }
 
   node.status |= kBlockValid | kBlockHaveUndo;
@@ -473,6 +534,10 @@ Result<std::optional<BlockRejection>> ChainManager::connect(BlockNode& node) {
   batch.put(Column::block_index, best_height_key(node.height()), encode_hash_value(node.hash));
   batch.put(Column::meta, meta_key(kMetaBestTip), encode_hash_value(node.hash));
   batch.put(Column::meta, meta_key(kMetaStateLtHash), state.to_bytes());
+  if (stake_) {
+    write_stake(stake_undo, batch);
+    if (node.parent != nullptr) batch.put(Column::stake, stake_undo_key(node.hash), encode(stake_undo));
+  }
   coins_.flush_into(batch);
   CAIRN_TRY_STATUS(write(batch));
   coins_.mark_flushed();
@@ -480,6 +545,91 @@ Result<std::optional<BlockRejection>> ChainManager::connect(BlockNode& node) {
   chain_.push_back(&node);
   note_connected(std::move(block), node.height());
   return std::optional<BlockRejection>{};
+}
+
+Result<std::optional<BlockRejection>> ChainManager::evaluate(const Block& block, const BlockNode& node,
+                                                             LtHash& state, BlockUndo& undo,
+                                                             StakeUndo& stake_undo, WriteBatch& batch) {
+  if (auto verdict = check_final(block, median_time_past(node))) return verdict;
+  BlockEffects effects;
+  CAIRN_TRY(auto verdict, connect_transactions(block, node, state, undo, batch, effects));
+  if (verdict) return verdict;
+
+  Amount rewards = 0;
+  if (stake_ && node.parent == nullptr) {
+    *stake_ = StakeState::at_genesis(genesis_hash_);
+    add_stake_elements(state, *stake_);
+  } else if (stake_) {
+    if (auto rejected = apply_stake(block, node, effects, state, stake_undo)) return rejected;
+    rewards = includer_reward(finality_params_, block.votes.size());
+  }
+  const auto allowed =
+      checked_sum(std::vector<Amount>{rules_.block_subsidy(node.height()), effects.fees, rewards});
+  if (!allowed || effects.coinbase_value > *allowed) {
+    if (stake_ && node.parent != nullptr) undo_block(*stake_, stake_undo);
+    return rejection(BlockError::coinbase_overpays,
+                     "coinbase claims " + std::to_string(effects.coinbase_value) + ", at most " +
+                         (allowed ? std::to_string(*allowed) : std::string("out of range")));
+  }
+  return std::optional<BlockRejection>{};
+}
+
+std::optional<BlockRejection> ChainManager::apply_stake(const Block& block, const BlockNode& node,
+                                                        BlockEffects& effects, LtHash& state,
+                                                        StakeUndo& stake_undo) {
+  const FinalityParams& params = finality_params_;
+  const BestChainCheckpoints checkpoints(chain_, params.epoch_length);
+  const BlockContext ctx{params, genesis_hash_, node.hash, checkpoints, effects.spent};
+  auto applied = apply_block(*stake_, block, ctx);
+  if (auto* rejected = std::get_if<BlockRejection>(&applied)) return *rejected;
+  AppliedBlock& result = std::get<AppliedBlock>(applied);
+  // apply_block checked inputs + released >= outputs + locked for each staking transaction.
+  for (size_t i = 0; i < block.transactions.size(); ++i) {
+    if (!is_staking_payload(block.transactions[i].payload.kind)) continue;
+    const StakeFlow& flow = result.flows[i];
+    const auto in = checked_add(effects.spent[i].value, flow.released);
+    const auto fees =
+        in ? checked_add(effects.fees, *in - effects.output_sums[i] - flow.locked) : std::nullopt;
+    if (!fees) {
+      undo_block(*stake_, result.undo);
+      return rejection(BlockError::bad_amount, "transactions[" + std::to_string(i) + "]: fees");
+    }
+    effects.fees = *fees;
+  }
+  apply_stake_delta(state, *stake_, result.undo);
+  stake_undo = std::move(result.undo);
+  return std::nullopt;
+}
+
+void ChainManager::write_stake(const StakeUndo& stake_undo, WriteBatch& batch) const {
+  for (const auto& [key, prior] : stake_undo.validators) {
+    auto now = stake_->validators.find(key);
+    if (now == stake_->validators.end()) {
+      batch.erase(Column::stake, stake_validator_key(key));
+    } else {
+      batch.put(Column::stake, stake_validator_key(key), encode(now->second));
+    }
+  }
+  batch.put(Column::stake, stake_finality_key(), encode(stake_->finality));
+}
+
+Result<std::variant<Hash256, BlockRejection>> ChainManager::state_root_on_tip(const Block& block) {
+  if (failure_) return *failure_;
+  BlockNode trial;
+  trial.hash = block_hash(block.header);
+  trial.header = block.header;
+  trial.parent = chain_.back();
+  LtHash state = state_;
+  BlockUndo undo;
+  StakeUndo stake_undo;
+  WriteBatch batch;
+  auto verdict = evaluate(block, trial, state, undo, stake_undo, batch);
+  coins_.discard_changes();
+  if (!verdict) return verdict.error();
+  using Verdict = std::variant<Hash256, BlockRejection>;
+  if (*verdict) return Verdict{**verdict};
+  if (stake_) undo_block(*stake_, stake_undo);
+  return Verdict{committed_root(state, trial)};
 }
 
 // Validation in block order (docs/chain.md): each transaction's inputs are spent from the
@@ -490,13 +640,15 @@ Result<std::optional<BlockRejection>> ChainManager::connect(BlockNode& node) {
 // but the verdict is the one a single in-order pass gives: the sequential pass stops at
 // the first other failure, and only the transactions whose signature checks come before
 // it in that order are verified; a signature failure among them wins.
-Result<std::optional<BlockRejection>> ChainManager::connect_transactions(const Block& block, BlockNode& node,
-                                                                         LtHash& state, BlockUndo& undo,
-                                                                         WriteBatch& batch) {
+Result<std::optional<BlockRejection>> ChainManager::connect_transactions(const Block& block,
+                                                                         const BlockNode& node, LtHash& state,
+                                                                         BlockUndo& undo, WriteBatch& batch,
+                                                                         BlockEffects& effects) {
   const uint64_t height = node.height();
   const uint64_t spend_time = median_time_past(node);
-  Amount fees = 0;
-  Amount coinbase_value = 0;
+  Amount& fees = effects.fees;
+  effects.output_sums.assign(block.transactions.size(), 0);
+  effects.spent.assign(block.transactions.size(), SpentInputs{});
   PipelinedVerifier signatures(verify_pool_, block.transactions.size(), genesis_hash_, checker_);
   std::vector<size_t> positions;  // positions[k]: the block position of the k-th verified transaction
   // The verdict when the sequential pass stops at `other`: a signature failure before it wins.
@@ -517,8 +669,9 @@ Result<std::optional<BlockRejection>> ChainManager::connect_transactions(const B
       return first_failure(
           rejection(BlockError::bad_amount, "transactions[" + std::to_string(i) + "]: outputs"));
 
+    effects.output_sums[i] = *out_sum;
     if (tx.is_coinbase()) {
-      coinbase_value = *out_sum;
+      effects.coinbase_value = *out_sum;
     } else {
       std::vector<Coin> spent;
       std::vector<TxOut> spent_outputs;
@@ -535,11 +688,17 @@ Result<std::optional<BlockRejection>> ChainManager::connect_transactions(const B
         spent_outputs.push_back(coin->output);
         spent.push_back(std::move(*coin));
       }
-      if (*out_sum > in_sum)
-        return first_failure(rejection(BlockError::overspend, "transactions[" + std::to_string(i) + "]"));
-      const auto total_fees = checked_add(fees, in_sum - *out_sum);
-      if (!total_fees) return first_failure(rejection(BlockError::bad_amount, "fees"));
-      fees = *total_fees;
+      effects.spent[i].value = in_sum;
+      for (const TxOut& out : spent_outputs) effects.spent[i].locks.push_back(out.lock);
+      // A staking transaction moves value between coins and stake: the stake rules check
+      // its balance and count its fee (apply_stake).
+      if (!(stake_ && is_staking_payload(tx.payload.kind))) {
+        if (*out_sum > in_sum)
+          return first_failure(rejection(BlockError::overspend, "transactions[" + std::to_string(i) + "]"));
+        const auto total_fees = checked_add(fees, in_sum - *out_sum);
+        if (!total_fees) return first_failure(rejection(BlockError::bad_amount, "fees"));
+        fees = *total_fees;
+      }
 
       TxVerifyJob job{&tx, {}, {}};
       for (size_t j = 0; j < tx.inputs.size(); ++j) {
@@ -577,10 +736,6 @@ Result<std::optional<BlockRejection>> ChainManager::connect_transactions(const B
   }
 
   if (auto failure = first_failure(std::nullopt)) return failure;
-  const auto allowed = checked_add(rules_.block_subsidy(height), fees);
-  if (!allowed || coinbase_value > *allowed) {
-    return rejection(BlockError::coinbase_overpays, "coinbase claims " + std::to_string(coinbase_value));
-  }
   return std::optional<BlockRejection>{};
 }
 
@@ -627,7 +782,19 @@ Status ChainManager::disconnect_tip() {
     }
   }
   if (next_undo != 0) return done(corrupt("undo data of " + node.hash.hex() + " is long"));
-  if (state.root() != node.parent->header.state_root) return done(corrupt("state root after disconnect"));
+  if (stake_) {
+    auto raw = store_.get(Column::stake, stake_undo_key(node.hash));
+    if (!raw) return done(raw.error());
+    if (!*raw) return done(corrupt("no stake undo data for " + node.hash.hex()));
+    auto stake_undo = decode_stake_undo(**raw);
+    if (!stake_undo) return done(stake_undo.error());
+    revert_stake_delta(state, *stake_, *stake_undo);
+    undo_block(*stake_, *stake_undo);
+    write_stake(*stake_undo, batch);
+    batch.erase(Column::stake, stake_undo_key(node.hash));
+  }
+  if (committed_root(state, *node.parent) != node.parent->header.state_root)
+    return done(corrupt("state root after disconnect"));
 
   batch.erase(Column::block_index, best_height_key(node.height()));
   batch.put(Column::meta, meta_key(kMetaBestTip), encode_hash_value(node.parent->hash));

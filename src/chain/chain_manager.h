@@ -23,13 +23,16 @@
 #include <optional>
 #include <set>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "chain/block_index.h"
 #include "chain/chain_rules.h"
 #include "chain/parallel_verify.h"
 #include "chain/utxo_cache.h"
+#include "consensus/finality.h"
 #include "consensus/lock_eval.h"
+#include "consensus/staking.h"
 #include "crypto/lthash.h"
 #include "storage/kv.h"
 #include "util/clock.h"
@@ -115,6 +118,25 @@ class ChainManager {
   // genesis block's own timestamp for genesis.
   uint64_t median_time_past(const BlockNode& node) const;
 
+  // Whether the rules have staking and finality (and the manager a stake state).
+  bool has_finality() const { return stake_.has_value(); }
+  // The tip's stake state: validators, dynasties, justified and finalized checkpoints.
+  // REQUIRES: has_finality().
+  const StakeState& stake() const { return *stake_; }
+  // Height of the last finalized checkpoint (0 without finality). No block below it is
+  // ever disconnected, and a block forking below it is refused (conflicts_with_finalized).
+  uint64_t finalized_height() const;
+
+  // The root `node`'s header commits to when the accumulator is `state`: the genesis
+  // header cannot commit to the stake state (it holds the genesis hash), so its root
+  // leaves the genesis stake elements out.
+  Hash256 committed_root(const LtHash& state, const BlockNode& node) const;
+
+  // For block templates: the state root `block` (a child of the tip) commits to, found by
+  // connecting it without storing anything; or the rejection connecting it meets. Its
+  // header's state root, proof of work and header rules are not checked.
+  Result<std::variant<Hash256, BlockRejection>> state_root_on_tip(const Block& block);
+
  private:
   ChainManager(KvStore& store, const ChainRules& rules, SignatureChecker& checker, const Clock& clock,
                const ChainManagerOptions& options);
@@ -131,16 +153,40 @@ class ChainManager {
   Status activate_best_chain();
   // Connects `node` on top of the tip. REQUIRES: node.parent is the tip (or both are none).
   Result<std::optional<BlockRejection>> connect(BlockNode& node);
-  Result<std::optional<BlockRejection>> connect_transactions(const Block& block, BlockNode& node,
+  // What connecting a block's transactions found, for the rules applied after them.
+  struct BlockEffects {
+    Amount fees = 0;  // of the non-staking transactions (staking fees need the stake rules)
+    Amount coinbase_value = 0;
+    std::vector<Amount> output_sums;  // per transaction
+    std::vector<SpentInputs> spent;   // per transaction
+  };
+  // Every consensus check of `block` on top of the tip but the state root: transactions,
+  // lock times, stake rules and votes, the coinbase's claim. Puts the UTXO and index
+  // changes in `batch` and updates `state`; with finality, applies the block to stake_ in
+  // place (undo in `stake_undo`) — the caller undoes it if it does not keep the block.
+  // On a rejection nothing of stake_ changed; the coin cache changes are the caller's to
+  // discard either way.
+  Result<std::optional<BlockRejection>> evaluate(const Block& block, const BlockNode& node, LtHash& state,
+                                                 BlockUndo& undo, StakeUndo& stake_undo, WriteBatch& batch);
+  Result<std::optional<BlockRejection>> connect_transactions(const Block& block, const BlockNode& node,
                                                              LtHash& state, BlockUndo& undo,
-                                                             WriteBatch& batch);
+                                                             WriteBatch& batch, BlockEffects& effects);
+  // Staking fees, rewards and votes: applies `block` to stake_ and `state`.
+  std::optional<BlockRejection> apply_stake(const Block& block, const BlockNode& node, BlockEffects& effects,
+                                            LtHash& state, StakeUndo& stake_undo);
+  // The stake column changes of a connect (after apply) or a disconnect (after undo).
+  void write_stake(const StakeUndo& stake_undo, WriteBatch& batch) const;
+
   Status disconnect_tip();
   Status mark_invalid(BlockNode& node);
   bool in_best_chain(const BlockNode& node) const;
   // The first ancestor of `node` (or itself) on the best chain.
   const BlockNode& fork_point(const BlockNode& node) const;
-  // Whether moving to `node` would disconnect a block whose undo data was pruned.
-  bool too_deep(const BlockNode& node) const;
+  // conflicts_with_finalized when `node`'s branch forks below the finalized checkpoint.
+  std::optional<BlockRejection> crosses_finalized(const BlockNode& node) const;
+  // Why moving to `node` is impossible: it would disconnect a block below the finalized
+  // checkpoint, or one whose undo data was pruned.
+  std::optional<BlockRejection> reorg_refusal(const BlockNode& node) const;
   // Prunes below the target of prune_depth (and prune_limit_height), in batches.
   Status prune();
   // Records a durable connect or disconnect for the listeners (net change only).
@@ -166,7 +212,9 @@ class ChainManager {
   // Stored, not failed, with more work than the tip: where activate_best_chain() looks.
   std::set<BlockNode*, CandidateOrder> candidates_;
   UtxoCache coins_;
-  LtHash state_;  // of the tip
+  LtHash state_;                     // of the tip
+  std::optional<StakeState> stake_;  // of the tip, when the rules have finality
+  FinalityParams finality_params_;   // the rules' (meaningful only with stake_)
   std::optional<Error> failure_;
   bool unsynced_ = false;
   // The last block found invalid while connecting, for submit_block's verdict.

@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "consensus/block_error.h"
+#include "consensus/finality_params.h"
 #include "consensus/uint256.h"
 #include "primitives/amount.h"
 #include "primitives/block.h"
@@ -69,6 +70,9 @@ class ChainRules {
   virtual Amount block_subsidy(uint64_t height) const = 0;
   // Blocks a coinbase output must wait: spendable at height >= coin height + maturity.
   virtual uint64_t coinbase_maturity() const = 0;
+  // Staking and finality (consensus/finality.h) when the network has them; nullptr when it
+  // has not (TestChainRules), and the manager then keeps no stake state.
+  virtual const FinalityParams* finality() const { return nullptr; }
 };
 
 // FOR TESTS ONLY: no proof of work. Work is 1 per block, or the header's `target` field

@@ -1,7 +1,6 @@
 #include "chain/miner.h"
 
 #include <algorithm>
-#include <map>
 #include <thread>
 
 #include "consensus/block_rules.h"
@@ -108,32 +107,6 @@ std::optional<Block> assemble_block(const ConsensusParams& params, const BlockTe
   h.witness_root = compute_witness_root(block);
   h.vote_root = compute_vote_root(block);
   return block;
-}
-
-Result<Hash256> state_root_after(const LtHash& parent_state, const CoinView& coins, const Block& block) {
-  LtHash state = parent_state;
-  std::map<OutPoint, std::optional<Coin>> in_block;  // created (a coin) or spent (nullopt) here
-  for (const Transaction& tx : block.transactions) {
-    for (const TxIn& in : tx.inputs) {
-      std::optional<Coin> coin;
-      if (auto it = in_block.find(in.prevout); it != in_block.end()) {
-        coin = it->second;
-      } else {
-        CAIRN_TRY(coin, coins.get_coin(in.prevout));
-      }
-      if (!coin) return Error{ErrorCode::invalid_argument, "spends a missing coin " + in.prevout.txid.hex()};
-      state.remove(utxo_state_element(in.prevout, *coin));
-      in_block[in.prevout] = std::nullopt;
-    }
-    const Txid id = txid(tx);
-    for (size_t k = 0; k < tx.outputs.size(); ++k) {
-      const OutPoint outpoint{id, static_cast<uint32_t>(k)};
-      const Coin coin{tx.outputs[k], block.header.height, tx.is_coinbase()};
-      state.add(utxo_state_element(outpoint, coin));
-      in_block[outpoint] = coin;
-    }
-  }
-  return state.root();
 }
 
 }  // namespace cairn

@@ -12,9 +12,7 @@
 #include <optional>
 #include <vector>
 
-#include "chain/coin_view.h"
 #include "consensus/params.h"
-#include "crypto/lthash.h"
 #include "primitives/block.h"
 
 namespace cairn {
@@ -50,15 +48,8 @@ struct BlockTemplate {
 };
 
 // The block with its coinbase, roots and ASERT target set and nonce 0. Its state_root is
-// left zero: it needs the chain state, so the caller sets it (state_root_after below)
-// before mining. nullopt when subsidy + fees leaves the money range.
+// left zero: it needs the chain state, so the caller sets it before mining
+// (ChainManager::state_root_on_tip). nullopt when subsidy + fees leaves the money range.
 std::optional<Block> assemble_block(const ConsensusParams& params, const BlockTemplate& tmpl);
-
-// The LtHash root of the UTXO state after `block`, from the state after its parent
-// (`parent_state`, e.g. ChainManager::state()) and the coins it spends (`coins`, e.g.
-// ChainManager::coins()); spends of outputs created earlier in the block are resolved in
-// the block. An Error when a spent coin is missing (the block could not connect) or the
-// view fails. Covers UTXO elements only (coin.h), as the chain manager's connect does.
-Result<Hash256> state_root_after(const LtHash& parent_state, const CoinView& coins, const Block& block);
 
 }  // namespace cairn

@@ -34,6 +34,7 @@ class NetworkChainRules final : public ChainRules {
   std::optional<BlockRejection> check_block(const Block& block) const override;
   Amount block_subsidy(uint64_t height) const override;
   uint64_t coinbase_maturity() const override { return params_.coinbase_maturity; }
+  const FinalityParams* finality() const override { return &params_.finality; }
 
  private:
   ConsensusParams params_;

@@ -61,6 +61,14 @@ std::optional<BlockRejection> check_header(const ConsensusParams& params, const 
                   "target " + std::to_string(header.target) + ", expected " + std::to_string(expected));
   }
   if (!check_pow(header)) return reject(BlockError::bad_pow, "the header hash is above its target");
+  // Weak subjectivity: no block at the checkpoint's height but the checkpoint, so no chain
+  // without it can grow past that height.
+  if (params.checkpoint && header.height == params.checkpoint->height &&
+      block_hash(header) != params.checkpoint->hash) {
+    return reject(
+        BlockError::conflicts_with_checkpoint,
+        "height " + std::to_string(header.height) + " must be block " + params.checkpoint->hash.hex());
+  }
   return std::nullopt;
 }
 

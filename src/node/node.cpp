@@ -4,6 +4,7 @@
 #include <chrono>
 #include <string>
 #include <thread>
+#include <variant>
 
 #include <spdlog/spdlog.h>
 
@@ -82,7 +83,14 @@ Result<bool> Node::mine_one(const std::atomic<bool>& stop) {
   tmpl.timestamp = timestamp;
   auto block = assemble_block(params, tmpl);
   if (!block) return Error{ErrorCode::invalid_argument, "the block template leaves the money range"};
-  CAIRN_TRY(block->header.state_root, state_root_after(chain_->state(), chain_->coins(), *block));
+  CAIRN_TRY(auto root, chain_->state_root_on_tip(*block));
+  if (auto* refused = std::get_if<BlockRejection>(&root)) {
+    // Our own template refused: a bug, not a peer's fault. Say so loudly and go on.
+    spdlog::error("block template refused reason={} message={}", to_string(refused->reason),
+                  refused->message);
+    return false;
+  }
+  block->header.state_root = std::get<Hash256>(root);
 
   MineOptions mine;
   mine.threads = options_.mine_threads;

@@ -283,4 +283,20 @@ Result<AddressEntry> decode_address_entry(ByteSpan value) {
   });
 }
 
+Bytes stake_validator_key(const PublicKey& voting_key) {
+  Bytes key = stake_validator_prefix();
+  key.insert(key.end(), voting_key.bytes.begin(), voting_key.bytes.end());
+  return key;
+}
+
+Bytes stake_validator_prefix() { return Bytes{static_cast<uint8_t>(StakeTag::validator)}; }
+
+Bytes stake_finality_key() { return Bytes{static_cast<uint8_t>(StakeTag::finality)}; }
+
+Bytes stake_undo_key(const BlockHash& block) {
+  Bytes key{static_cast<uint8_t>(StakeTag::undo)};
+  key.insert(key.end(), block.bytes.begin(), block.bytes.end());
+  return key;
+}
+
 }  // namespace cairn

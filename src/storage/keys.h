@@ -168,4 +168,18 @@ Bytes address_prefix(const OutputLock& lock);
 Bytes encode(const AddressEntry& e);
 Result<AddressEntry> decode_address_entry(ByteSpan value);
 
+// ---- stake ------------------------------------------------------------------------------
+
+// The first byte of every stake key. DO NOT CHANGE THESE VALUES: on disk.
+enum class StakeTag : uint8_t {
+  validator = 1,  // ‖ voting key (32): encode(ValidatorRecord)
+  finality = 2,   // (alone): encode(FinalityState) of the tip
+  undo = 3,       // ‖ block hash (32): encode(StakeUndo) of a connected block
+};
+
+Bytes stake_validator_key(const PublicKey& voting_key);
+Bytes stake_validator_prefix();
+Bytes stake_finality_key();
+Bytes stake_undo_key(const BlockHash& block);
+
 }  // namespace cairn

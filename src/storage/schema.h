@@ -12,7 +12,9 @@ namespace cairn {
 
 // The version of every key and value layout of docs/storage.md. Bump it with any change
 // to them; a store of any other version is refused (there are no migrations yet).
-inline constexpr uint32_t kSchemaVersion = 1;
+// 2: the stake column (validator records, finality state, stake undo) and stake elements
+// in the state accumulator.
+inline constexpr uint32_t kSchemaVersion = 2;
 
 // Stamps an empty store with kSchemaVersion and `network` (one synced batch), or checks
 // that an existing one has exactly these. Refused, with a message naming both values and

@@ -2,14 +2,12 @@
 
 #include <chrono>
 #include <future>
-#include <map>
 #include <thread>
 
 #include <gtest/gtest.h>
 
 #include "consensus/block_rules.h"
 #include "consensus/pow.h"
-#include "primitives/coin.h"
 
 namespace cairn {
 namespace {
@@ -25,17 +23,6 @@ BlockTemplate on_genesis() {
   tmpl.timestamp = tmpl.parent.timestamp + 1;
   return tmpl;
 }
-
-// A view over a fixed set of coins.
-class MapView final : public CoinView {
- public:
-  std::map<OutPoint, Coin> coins;
-  Result<std::optional<Coin>> get_coin(const OutPoint& outpoint) const override {
-    auto it = coins.find(outpoint);
-    if (it == coins.end()) return std::optional<Coin>{};
-    return std::optional<Coin>{it->second};
-  }
-};
 
 TEST(Miner, FindsAValidNonceForARegtestBlock) {
   Block block = assemble_block(regtest(), on_genesis()).value();
@@ -101,33 +88,6 @@ TEST(Miner, AssemblesCoinbaseRootsAndTarget) {
 
   tmpl.fees = kMaxMoney;  // subsidy + fees leaves the money range
   EXPECT_FALSE(assemble_block(regtest(), tmpl));
-}
-
-TEST(Miner, StateRootAfterResolvesSpendsInsideTheBlock) {
-  MapView view;
-  const OutPoint old{Txid{}, 0};
-  view.coins[old] = Coin{TxOut{100, OutputLock{}}, 0, false};
-  LtHash parent;
-  parent.add(utxo_state_element(old, view.coins[old]));
-
-  BlockTemplate tmpl = on_genesis();
-  Transaction first;
-  first.inputs = {TxIn{old, {}}};
-  first.outputs = {TxOut{90, OutputLock{}}};
-  Transaction second;
-  second.inputs = {TxIn{OutPoint{txid(first), 0}, {}}};
-  second.outputs = {TxOut{80, OutputLock{}}};
-  tmpl.transactions = {first, second};
-  const Block block = assemble_block(regtest(), tmpl).value();
-
-  LtHash expected;  // what survives: the coinbase output and second's output
-  expected.add(utxo_state_element(OutPoint{txid(block.transactions[0]), 0},
-                                  Coin{block.transactions[0].outputs[0], 1, true}));
-  expected.add(utxo_state_element(OutPoint{txid(second), 0}, Coin{second.outputs[0], 1, false}));
-  EXPECT_EQ(state_root_after(parent, view, block).value(), expected.root());
-
-  view.coins.clear();  // the spent coin is gone: the block cannot connect
-  EXPECT_FALSE(state_root_after(parent, view, block));
 }
 
 }  // namespace

@@ -5,8 +5,7 @@
 
 #include <gtest/gtest.h>
 
-#include "chain/chain_manager.h"
-#include "chain/miner.h"
+#include "chain/regtest_fixture.h"
 #include "consensus/block_rules.h"
 #include "consensus/pow.h"
 #include "primitives/sighash.h"
@@ -17,60 +16,10 @@
 namespace cairn {
 namespace {
 
-const OutputLock& miner_lock() {
-  static const OutputLock lock = key_hash_lock(test::test_key(0).public_key());
-  return lock;
-}
+using test::miner_lock;
 
-class RegtestChain : public ::testing::Test {
- protected:
-  RegtestChain()
-      : rules_(NetworkChainRules::for_network(Network::regtest)),
-        clock_(static_cast<int64_t>(rules_.genesis().header.timestamp) + 100'000) {
-    auto opened = ChainManager::open(store_, rules_, checker_, clock_);
-    EXPECT_TRUE(opened.ok()) << opened.error().to_string();
-    manager_ = std::move(*opened);
-  }
-
-  const ConsensusParams& params() const { return rules_.params(); }
-
-  // The next block on the tip, assembled and mined; `txs` and their `fees` included.
-  Block next_block(std::vector<Transaction> txs = {}, Amount fees = 0) {
-    const BlockNode& tip = manager_->tip();
-    BlockTemplate tmpl;
-    tmpl.parent = tip.header;
-    tmpl.parent_hash = tip.hash;
-    tmpl.coinbase_lock = miner_lock();
-    tmpl.transactions = std::move(txs);
-    tmpl.fees = fees;
-    tmpl.timestamp = tip.header.timestamp + static_cast<uint64_t>(params().target_spacing);
-    Block block = assemble_block(params(), tmpl).value();
-    block.header.state_root = state_root_after(manager_->state(), manager_->coins(), block).value();
-    const std::atomic<bool> stop{false};
-    block.header = mine_header(block.header, MineOptions{.threads = 2}, stop).value();
-    return block;
-  }
-
-  // Re-mines `block` after its header was changed.
-  static Block remined(Block block) {
-    const std::atomic<bool> stop{false};
-    block.header = mine_header(block.header, MineOptions{}, stop).value();
-    return block;
-  }
-
-  std::optional<BlockError> submit(const Block& block) {
-    auto verdict = manager_->submit_block(block);
-    EXPECT_TRUE(verdict.ok()) << verdict.error().to_string();
-    if (!verdict || !*verdict) return std::nullopt;
-    return (*verdict)->reason;
-  }
-
-  MemoryStore store_;
-  DirectSignatureChecker checker_;
-  NetworkChainRules rules_;
-  ManualClock clock_;
-  std::unique_ptr<ChainManager> manager_;
-};
+// A regtest chain on a MemoryStore, driven by the tests below.
+class RegtestChain : public ::testing::Test, protected test::RegtestNode {};
 
 TEST_F(RegtestChain, MinedBlocksAreAcceptedAndASpendConnects) {
   std::vector<Block> mined;

@@ -63,6 +63,20 @@ std::optional<BlockError> block_verdict(const Block& b, const ConsensusParams& p
   return v ? std::optional<BlockError>(v->reason) : std::nullopt;
 }
 
+TEST(HeaderRules, OnlyTheCheckpointMayStandAtItsHeight) {
+  const Block child = child_of_genesis();
+  ConsensusParams with_checkpoint = regtest();
+  with_checkpoint.checkpoint = WeakSubjectivityCheckpoint{1, block_hash(child.header)};
+  EXPECT_EQ(check_header(with_checkpoint, child.header, genesis_context()), std::nullopt);
+
+  Block other = child_of_genesis();
+  other.header.timestamp += 1;
+  seal(other);
+  auto verdict = check_header(with_checkpoint, other.header, genesis_context());
+  ASSERT_TRUE(verdict);
+  EXPECT_EQ(verdict->reason, BlockError::conflicts_with_checkpoint);
+}
+
 TEST(HeaderRules, ValidHeaderPasses) { EXPECT_EQ(header_verdict(child_of_genesis().header), std::nullopt); }
 
 TEST(HeaderRules, NextTargetOnScheduleIsThePowLimit) {
