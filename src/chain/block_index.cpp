@@ -18,6 +18,7 @@ BlockNode* BlockIndex::insert(const BlockHash& hash, const BlockHeader& header, 
   node->work = work;
   node->parent = parent;
   node->sequence = next_sequence_++;
+  if (parent != nullptr) node->justified_epoch = parent->justified_epoch;
   BlockNode* raw = node.get();
   [[maybe_unused]] const bool inserted = nodes_.emplace(hash, std::move(node)).second;
   assert(inserted);

@@ -30,6 +30,10 @@ struct BlockNode {
   // Order of first sight in this process (load order at open): ties in work go to the
   // block seen first.
   uint64_t sequence = 0;
+  // The highest justified epoch of the chain ending here (fork choice): exact once the
+  // block was connected in this process (or is the tip loaded at open); until then the
+  // parent's value, a lower bound. Always 0 without finality. Not persisted.
+  uint64_t justified_epoch = 0;
 
   uint64_t height() const { return header.height; }
   bool failed() const { return (status & (kBlockFailed | kBlockFailedAncestor)) != 0; }

@@ -123,8 +123,14 @@ uint64_t median_time_past_after(const BlockNode& last) {
   return times[times.size() / 2];
 }
 
+bool preferred(const BlockNode& a, const BlockNode& b) {
+  if (a.justified_epoch != b.justified_epoch) return a.justified_epoch > b.justified_epoch;
+  return a.work > b.work;
+}
+
 bool ChainManager::CandidateOrder::operator()(const BlockNode* a, const BlockNode* b) const {
-  if (a->work != b->work) return a->work > b->work;
+  if (preferred(*a, *b)) return true;
+  if (preferred(*b, *a)) return false;
   return a->sequence < b->sequence;
 }
 
@@ -216,6 +222,7 @@ Status ChainManager::load() {
   }
   if (committed_root(state_, *tip) != tip->header.state_root)
     return corrupt("the state accumulator does not match the tip");
+  if (stake_) tip->justified_epoch = last_justified_epoch(*stake_);
 
   CAIRN_TRY(auto pruned, store_.get(Column::meta, meta_key(kMetaPruneHeight)));
   if (pruned) {
@@ -223,7 +230,7 @@ Status ChainManager::load() {
   }
 
   for (const auto& [hash, node] : index_.nodes()) {
-    if ((node->status & kBlockHaveBody) != 0 && !node->failed() && node->work > tip->work) {
+    if ((node->status & kBlockHaveBody) != 0 && !node->failed() && preferred(*node, *tip)) {
       candidates_.insert(node.get());
     }
   }
@@ -406,7 +413,7 @@ Result<std::optional<BlockRejection>> ChainManager::submit_block(const Block& bl
       verdict = last_invalid_->second;
     } else if (node->failed()) {
       verdict = rejection(BlockError::invalid_parent, "an ancestor is invalid");
-    } else if (node->work > tip().work) {
+    } else if (preferred(*node, tip())) {
       verdict = reorg_refusal(*node);
     }
     CAIRN_TRY_STATUS(prune());
@@ -448,7 +455,7 @@ Result<std::optional<BlockRejection>> ChainManager::accept(const Block& block, B
   } else {
     node = index_.insert(hash, block.header, kBlockHaveBody, *work, parent);
     batch.put(Column::block_bodies, block_key(hash), encode(block));
-    if (node->work > tip().work) candidates_.insert(node);
+    if (preferred(*node, tip())) candidates_.insert(node);
   }
   batch.put(Column::block_index, block_index_key(hash), encode(node->entry()));
   CAIRN_TRY_STATUS(write(batch));
@@ -458,8 +465,9 @@ Result<std::optional<BlockRejection>> ChainManager::accept(const Block& block, B
 Status ChainManager::activate_best_chain() {
   while (!candidates_.empty()) {
     BlockNode* best = *candidates_.begin();
-    if (best->work <= tip().work) {
-      candidates_.clear();  // the tip's work never decreases: none of them can win later
+    if (!preferred(*best, tip())) {
+      // The tip only ever moves to a preferred block: none of them can win later.
+      candidates_.clear();
       return {};
     }
     if (reorg_refusal(*best)) {
@@ -476,6 +484,8 @@ Status ChainManager::activate_best_chain() {
     const std::vector<BlockNode*> old_branch(chain_.begin() + static_cast<std::ptrdiff_t>(fork->height()) + 1,
                                              chain_.end());
 
+    // The branch's justified epochs are lower bounds until it connects, and justification
+    // never goes down along a chain: connected, it is at least as preferred as it looked.
     while (&tip() != fork) CAIRN_TRY_STATUS(disconnect_tip());
     for (BlockNode* node : branch) {
       CAIRN_TRY(auto verdict, connect(*node));
@@ -511,6 +521,8 @@ Status ChainManager::mark_invalid(BlockNode& node) {
 
 Result<std::optional<BlockRejection>> ChainManager::connect(BlockNode& node) {
   assert(chain_.empty() ? node.parent == nullptr : node.parent == &tip());
+  // Its justified epoch becomes exact below: it must not move inside the ordered set.
+  candidates_.erase(&node);
   CAIRN_TRY(Block block, read_block(node.hash));
   LtHash state = state_;
   BlockUndo undo;
@@ -543,6 +555,7 @@ Result<std::optional<BlockRejection>> ChainManager::connect(BlockNode& node) {
   coins_.mark_flushed();
   state_ = state;
   chain_.push_back(&node);
+  if (stake_) node.justified_epoch = last_justified_epoch(*stake_);
   note_connected(std::move(block), node.height());
   return std::optional<BlockRejection>{};
 }

@@ -1,8 +1,9 @@
 // The chain manager: the block index, the best chain and the UTXO state on top of a
 // KvStore. It accepts blocks (stores the body and an index entry), connects and
 // disconnects them (validating against the UTXO set, writing undo data, the LtHash state
-// root and the tx and address indexes), and reorganises to the branch with the most
-// cumulative work. Batches, validation order and durability are described in docs/chain.md.
+// root and the tx and address indexes), and reorganises to the preferred branch: the highest
+// justified checkpoint, then the most cumulative work (preferred()). Batches, validation
+// order and durability are described in docs/chain.md.
 //
 // Every connect and every disconnect is ONE atomic WriteBatch holding the UTXO changes,
 // the undo data, the indexes, the LtHash lanes and the best tip, so the store is always
@@ -82,6 +83,10 @@ inline constexpr size_t kMedianTimeSpan = 11;
 // The median time past of a child of `last`: the median of the timestamps of `last` and
 // up to kMedianTimeSpan - 1 of its ancestors (a new block's timestamp must exceed it).
 uint64_t median_time_past_after(const BlockNode& last);
+
+// Fork choice (DESIGN.md): whether the chain ending at `a` is preferred to the one ending
+// at `b` — the higher justified epoch (BlockNode::justified_epoch), then the more work.
+bool preferred(const BlockNode& a, const BlockNode& b);
 
 class ChainManager {
  public:
@@ -209,7 +214,7 @@ class ChainManager {
   BlockHash genesis_hash_;
   BlockIndex index_;
   std::vector<BlockNode*> chain_;  // the best chain by height; never empty once open
-  // Stored, not failed, with more work than the tip: where activate_best_chain() looks.
+  // Stored, not failed, preferred to the tip: where activate_best_chain() looks.
   std::set<BlockNode*, CandidateOrder> candidates_;
   UtxoCache coins_;
   LtHash state_;                     // of the tip

@@ -190,6 +190,39 @@ TEST_F(FinalityChainTest, AHeavierBranchBelowTheFinalizedCheckpointIsRefused) {
   EXPECT_EQ(fresh.submit(attack.front()), BlockError::conflicts_with_finalized);
 }
 
+TEST_F(FinalityChainTest, MoreWorkDoesNotBeatAHigherJustifiedCheckpoint) {
+  bond_all();
+  for (int i = 0; i < 10 * static_cast<int>(finality().epoch_length); ++i) mine();
+  const uint64_t finalized = chain().finalized_height();
+  const uint64_t justified = last_justified_epoch(chain().stake());
+  ASSERT_GT(justified * finality().epoch_length, finalized) << "the honest tip justifies above the finalized";
+
+  // A miner forks at the finalized checkpoint (allowed) and outworks the honest chain
+  // without the validators' votes: its branch justifies nothing new.
+  RegtestNode miner;
+  miner.coinbase_extra_ = {0x5e};
+  for (const Block& b : blocks_) {
+    if (b.header.height > finalized) break;
+    ASSERT_EQ(miner.submit(b), std::nullopt);
+  }
+  std::vector<Block> branch;
+  for (uint64_t i = 0; i < 2 * (chain().tip().height() - finalized); ++i) {
+    branch.push_back(miner.next_block());
+    ASSERT_EQ(miner.submit(branch.back()), std::nullopt);
+  }
+  ASSERT_GT(miner.manager_->tip().work, chain().tip().work);
+  ASSERT_LT(last_justified_epoch(miner.manager_->stake()), justified);
+
+  const BlockHash honest_tip = chain().tip().hash;
+  for (const Block& b : branch) EXPECT_EQ(node_.submit(b), std::nullopt) << "stored: valid, just not preferred";
+  EXPECT_EQ(chain().tip().hash, honest_tip);
+  EXPECT_EQ(last_justified_epoch(chain().stake()), justified);
+
+  // The honest chain goes on from its tip.
+  mine();
+  EXPECT_EQ(chain().tip().height(), blocks_.back().header.height);
+}
+
 TEST_F(FinalityChainTest, DisconnectingRestoresTheStakeStateExactly) {
   bond_all();
   for (int i = 0; i < 4 * static_cast<int>(finality().epoch_length); ++i) mine();
