@@ -214,7 +214,8 @@ TEST_F(FinalityChainTest, MoreWorkDoesNotBeatAHigherJustifiedCheckpoint) {
   ASSERT_LT(last_justified_epoch(miner.manager_->stake()), justified);
 
   const BlockHash honest_tip = chain().tip().hash;
-  for (const Block& b : branch) EXPECT_EQ(node_.submit(b), std::nullopt) << "stored: valid, just not preferred";
+  for (const Block& b : branch)
+    EXPECT_EQ(node_.submit(b), std::nullopt) << "stored: valid, just not preferred";
   EXPECT_EQ(chain().tip().hash, honest_tip);
   EXPECT_EQ(last_justified_epoch(chain().stake()), justified);
 
