@@ -1,11 +1,12 @@
 // cairn — the Cairn command-line tool: wallet, RPC client, contract tools, devnet launcher
-// and key tools. This build has `demo`; the wallet, RPC client and the rest arrive with
-// their issues ([F], [G], [H], [I]).
+// and key tools. This build has `demo` and `key` (validator voting-key keystores); the
+// wallet, RPC client and the rest arrive with their issues ([F], [G], [H], [I]).
 #include <iostream>
 
 #include <CLI/CLI.hpp>
 
 #include "demo.h"
+#include "key.h"
 #include "node/options.h"
 
 int main(int argc, char** argv) {
@@ -26,6 +27,8 @@ int main(int argc, char** argv) {
       "demo",
       "Create keys, build, sign and verify a transaction, and assemble a block with its roots "
       "(runs locally, touches no node and no files)");
+  cairn::app::KeyCommands key;
+  cairn::app::add_key_commands(app, key);
 
   CLI11_PARSE(app, argc, argv);
 
@@ -41,5 +44,6 @@ int main(int argc, char** argv) {
     }
   }
   if (demo->parsed()) return cairn::app::run_demo(paths->network, json, std::cout, std::cerr);
+  if (key.key->parsed()) return cairn::app::run_key_command(key, json, std::cout, std::cerr);
   return 1;
 }

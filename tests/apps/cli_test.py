@@ -4,9 +4,14 @@
 Usage: cli_test.py CAIRN CAIRND
 """
 import json
+import os
+import pty
+import select
+import stat
 import subprocess
 import sys
 import tempfile
+import time
 
 cairn, cairnd = sys.argv[1], sys.argv[2]
 failures = []
@@ -64,6 +69,108 @@ help_text = run(cairnd, "--help").stdout
 for flag in ("--network", "--datadir", "--p2p-listen", "--bootstrap", "--rpc-listen", "--mine",
              "--mine-to", "--prune", "--check-chain", "--validator-key", "--config"):
     check(flag in help_text, f"cairnd --help documents {flag}")
+
+
+def run_on_terminal(args, answers, timeout=60):
+    """Runs args on a new pseudo-terminal, typing each answer after each password prompt.
+    Returns (exit status, everything the terminal showed)."""
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(args[0], list(args))
+    transcript, answered, deadline = b"", 0, time.time() + timeout
+    while time.time() < deadline:
+        ready, _, _ = select.select([fd], [], [], 1)
+        if not ready:
+            continue
+        try:
+            data = os.read(fd, 1024)
+        except OSError:  # EIO: the child has exited
+            break
+        if not data:
+            break
+        transcript += data
+        while answered < min(transcript.count(b"assword"), len(answers)):
+            os.write(fd, answers[answered].encode() + b"\n")
+            answered += 1
+    else:
+        os.kill(pid, 9)
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return os.waitstatus_to_exitcode(status), transcript.decode(errors="replace")
+
+
+def write_private(path, text, mode=0o600):
+    with open(path, "w") as f:
+        f.write(text)
+    os.chmod(path, mode)
+
+
+# Validator voting-key keystores: create, show without a password, decrypt; errors name the
+# flag or the file; passwords never come from the command line.
+with tempfile.TemporaryDirectory() as keydir:
+    password = os.path.join(keydir, "password")
+    write_private(password, "correct horse battery staple\n")
+    keyfile = os.path.join(keydir, "voting.key")
+    new = run(cairn, "--json", "key", "validator-new", "--out", keyfile, "--password-file", password)
+    check(new.returncode == 0, f"key validator-new exit status {new.returncode}: {new.stderr}")
+    created = json.loads(new.stdout) if new.returncode == 0 else {}
+    public_key = created.get("public_key", "")
+    check(len(public_key) == 64 and created.get("kind") == "validator_voting_key",
+          f"validator-new prints the kind and a 32-byte public key: {new.stdout!r}")
+    check(stat.S_IMODE(os.stat(keyfile).st_mode) == 0o600, "the keystore is written with mode 0600")
+    check(sorted(os.listdir(keydir)) == ["password", "voting.key"], "no temporary file is left behind")
+    original = open(keyfile, "rb").read()
+
+    info = run(cairn, "key", "info", keyfile)
+    check(info.returncode == 0 and public_key in info.stdout and "validator_voting_key" in info.stdout,
+          f"key info shows kind and public key without a password: {info.stdout!r} {info.stderr!r}")
+    info = run(cairn, "key", "info", keyfile, "--json")
+    check(info.returncode == 0 and json.loads(info.stdout)["public_key"] == public_key,
+          "key info --json after the subcommand")
+    ok = run(cairn, "key", "validator-check", keyfile, "--password-file", password)
+    check(ok.returncode == 0 and public_key in ok.stdout, f"validator-check opens the key: {ok.stderr!r}")
+
+    wrong = os.path.join(keydir, "wrong")
+    write_private(wrong, "not the password\n")
+    bad = run(cairn, "key", "validator-check", keyfile, "--password-file", wrong)
+    check(bad.returncode == 1 and "wrong password or damaged file" in bad.stderr and keyfile in bad.stderr,
+          f"a wrong password is a clear error naming the file: {bad.stderr!r}")
+    bad = run(cairn, "key", "validator-new", "--out", keyfile, "--password-file", password)
+    check(bad.returncode == 1 and "--out" in bad.stderr and "already exists" in bad.stderr,
+          f"validator-new refuses to replace a key: {bad.stderr!r}")
+    check(open(keyfile, "rb").read() == original, "the refused validator-new left the key untouched")
+    bad = run(cairn, "key", "validator-check", keyfile, "--password-file", os.path.join(keydir, "absent"))
+    check(bad.returncode == 1 and "--password-file" in bad.stderr, f"a missing password file is named: {bad.stderr!r}")
+    no_tty = subprocess.run([cairn, "key", "validator-check", keyfile], capture_output=True, text=True,
+                            stdin=subprocess.DEVNULL, start_new_session=True, timeout=60)
+    check(no_tty.returncode == 1 and "--password-file" in no_tty.stderr,
+          f"without a terminal the password file is asked for: {no_tty.stderr!r}")
+
+    tampered = bytearray(original)
+    tampered[-1] ^= 1
+    with open(keyfile, "wb") as f:
+        f.write(tampered)
+    bad = run(cairn, "key", "validator-check", keyfile, "--password-file", password)
+    check(bad.returncode == 1 and "wrong password or damaged file" in bad.stderr, "a damaged keystore is refused")
+    os.chmod(keyfile, 0o644)
+    bad = run(cairn, "key", "info", keyfile)
+    check(bad.returncode == 1 and "too open" in bad.stderr and "chmod 600" in bad.stderr,
+          f"a keystore others can read is refused: {bad.stderr!r}")
+    bad = run(cairn, "key", "info", password)
+    check(bad.returncode == 1 and "not a Cairn keystore" in bad.stderr, f"a non-keystore is named: {bad.stderr!r}")
+
+    # On a terminal: the password is asked twice with echo off.
+    ttyfile = os.path.join(keydir, "tty.key")
+    status, shown = run_on_terminal([cairn, "key", "validator-new", "--out", ttyfile], ["tty-secret-42"] * 2)
+    check(status == 0 and "public key:" in shown, f"validator-new on a terminal: {status} {shown!r}")
+    check("tty-secret-42" not in shown, "the password is not echoed")
+    write_private(password, "tty-secret-42\n")
+    ok = run(cairn, "key", "validator-check", ttyfile, "--password-file", password)
+    check(ok.returncode == 0, f"the key made on a terminal opens with its password: {ok.stderr!r}")
+    status, shown = run_on_terminal([cairn, "key", "validator-new", "--out", os.path.join(keydir, "x.key")],
+                                    ["one", "two"])
+    check(status == 1 and "differ" in shown, f"mismatched passwords are refused: {shown!r}")
+    check(not os.path.exists(os.path.join(keydir, "x.key")), "nothing is written after a mismatch")
 
 for f in failures:
     print("FAIL:", f)
