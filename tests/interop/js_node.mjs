@@ -10,6 +10,16 @@
 //                                      topic ‖ data), subscribes to <topic> and dials the
 //                                      address if given
 //
+//   node js_node.mjs kad <protocol> [<multiaddr>...]
+//                                      listens, runs the Kademlia DHT on <protocol> in server
+//                                      mode keeping loopback addresses, and dials each address
+//                                      given; commands on stdin: {"cmd":"table"} prints
+//                                      {"event":"table","peers"} (the routing table's peer
+//                                      ids); {"cmd":"findPeer","peerId"} prints
+//                                      {"event":"found","peerId","addrs"} or {"event":
+//                                      "notFound"}; {"cmd":"connections"} prints
+//                                      {"event":"connections","peers"}
+//
 // Every line on stdout is one JSON object. After a connection is identified it prints
 // {"event":"identified", "agentVersion", "protocolVersion", "protocols", "listenAddrs",
 // "observedAddr"} for what it learned about the remote; after a ping {"event":"ping","rtt"}.
@@ -36,7 +46,7 @@ const fail = (error) => {
 }
 
 const [mode, ...rest] = process.argv.slice(2)
-const target = mode === 'gossip' ? rest[2] : rest[0]
+const target = mode === 'gossip' ? rest[2] : mode === 'kad' ? undefined : rest[0]
 const services = { identify: identify(), ping: ping() }
 if (mode === 'gossip') {
   const [policy, topic] = rest
@@ -57,6 +67,16 @@ if (mode === 'gossip') {
     floodPublish: false,
     allowPublishToZeroTopicPeers: true,
     scoreParams: { IPColocationFactorWeight: 0 }
+  })
+}
+if (mode === 'kad') {
+  const { kadDHT, passthroughMapper } = await import('@libp2p/kad-dht')
+  services.dht = kadDHT({
+    protocol: rest[0],
+    clientMode: false,
+    // Loopback addresses are all these tests have; the default mapper drops them.
+    peerInfoMapper: passthroughMapper,
+    allowQueryWithZeroPeers: true
   })
 }
 const node = await createLibp2p({
@@ -126,6 +146,43 @@ if (mode === 'gossip') {
   })
 }
 
+if (mode === 'kad') {
+  const dht = node.services.dht
+  const { peerIdFromString } = await import('@libp2p/peer-id')
+  const { createInterface } = await import('node:readline')
+  createInterface({ input: process.stdin }).on('line', async (line) => {
+    try {
+      const command = JSON.parse(line)
+      if (command.cmd === 'table') {
+        const peers = [...dht.routingTable.kb.toIterable()].map((p) => p.peerId.toString())
+        print({ event: 'table', peers })
+      } else if (command.cmd === 'connections') {
+        print({ event: 'connections', peers: node.getConnections().map((c) => c.remotePeer.toString()) })
+      } else if (command.cmd === 'findPeer') {
+        const id = peerIdFromString(command.peerId)
+        let found = null
+        try {
+          for await (const event of dht.findPeer(id, { useCache: false, signal: AbortSignal.timeout(15000) })) {
+            if (event.name === 'FINAL_PEER' && event.peer.id.equals(id)) {
+              found = event.peer
+              break
+            }
+          }
+        } catch (error) {
+          print({ event: 'log', message: String(error) })
+        }
+        if (found != null) {
+          print({ event: 'found', peerId: found.id.toString(), addrs: found.multiaddrs.map((a) => a.toString()) })
+        } else {
+          print({ event: 'notFound' })
+        }
+      }
+    } catch (error) {
+      fail(error)
+    }
+  })
+}
+
 print({ event: 'listening', peerId: node.peerId.toString(), addrs: node.getMultiaddrs().map((a) => a.toString()) })
 
 if (mode === 'gossip' && target) {
@@ -133,6 +190,16 @@ if (mode === 'gossip' && target) {
     await node.dial(multiaddr(target))
   } catch (error) {
     fail(error)
+  }
+}
+
+if (mode === 'kad') {
+  for (const address of rest.slice(1)) {
+    try {
+      await node.dial(multiaddr(address))
+    } catch (error) {
+      fail(error)
+    }
   }
 }
 

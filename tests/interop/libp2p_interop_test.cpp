@@ -1,8 +1,10 @@
 // Cairn against js-libp2p (the js_node.mjs peer, run by Node.js as a child process on
 // 127.0.0.1): both dial directions, ping, and identify each way; gossipsub under both
 // signature policies (GRAFT both ways, /meshsub/1.2.0 negotiated, messages each way with the
-// same message id on both sides). The js peer prints one JSON object per line on stdout;
-// every wait here is bounded and the child is stopped by PID.
+// same message id on both sides); Kademlia on /cairn/regtest/kad/1.0.0, each side finding a
+// peer of the other kind that it never dialled, through a node that knows it. The js peer
+// prints one JSON object per line on stdout; every wait here is bounded and the child is
+// stopped by PID.
 // Exits 77 (skipped) when Node.js or this folder's node_modules is missing.
 #include <fcntl.h>
 #include <poll.h>
@@ -22,6 +24,7 @@
 #include "net/gossipsub_service.h"
 #include "net/host.h"
 #include "net/host_support.h"
+#include "net/kademlia_service.h"
 #include "net/ping.h"
 
 namespace cairn::net {
@@ -380,6 +383,103 @@ TEST_P(GossipInterop, AMeshlessCairnNodeGetsMessagesThroughIHaveAndIWant) {
 }
 
 INSTANTIATE_TEST_SUITE_P(BothPolicies, GossipInterop, ::testing::Values("StrictSign", "StrictNoSign"));
+
+// ---- Kademlia: js runs its DHT on Cairn's protocol id, in server mode, keeping loopback
+// addresses (js_node.mjs kad) --------------------------------------------------------------
+
+const std::string kKadProtocol = "/cairn/regtest/kad/1.0.0";
+
+// A Cairn host with the DHT in server mode.
+struct KadNode {
+  explicit KadNode(asio::io_context& io) : node(io) {
+    KademliaServiceOptions options;
+    options.protocol = kKadProtocol;
+    options.log = [](const std::string&) {};
+    kad = KademliaService::create(io, node.host, options).value();
+  }
+  ~KadNode() { kad->stop(); }
+  Multiaddr full_address() const { return node.address.with_peer_id(node.host->peer_id()).value(); }
+  CairnNode node;
+  std::shared_ptr<KademliaService> kad;
+};
+
+// Polls js's routing table until it holds `peer` (js adds a peer once it answered ping).
+bool js_table_has(JsNode& js, const std::string& peer) {
+  const auto deadline = SteadyClock::now() + kEventTimeout;
+  while (SteadyClock::now() < deadline) {
+    js.send(R"({"cmd":"table"})");
+    auto table = js.wait_for("table");
+    if (table && contains((*table)["peers"], peer)) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  return false;
+}
+
+std::string without_p2p(const std::string& address) { return address.substr(0, address.find("/p2p/")); }
+
+// Cairn finds js2, which it never dialled: js1 (bootstrap of Cairn) knows js2.
+TEST(KadInterop, CairnFindsAJsPeerThroughJs) {
+  IoThread thread;
+  JsNode js1({"kad", kKadProtocol});
+  auto listening1 = js1.wait_for("listening");
+  ASSERT_TRUE(listening1) << "js1 did not start";
+  const std::string js1_address = (*listening1)["addrs"][0].get<std::string>();
+  JsNode js2({"kad", kKadProtocol, js1_address});
+  auto listening2 = js2.wait_for("listening");
+  ASSERT_TRUE(listening2) << "js2 did not start";
+  const std::string js2_address = (*listening2)["addrs"][0].get<std::string>();
+  const PeerId js2_peer = PeerId::parse((*listening2)["peerId"].get<std::string>()).value();
+  ASSERT_TRUE(js_table_has(js1, js2_peer.to_base58())) << "js1 never added js2";
+
+  KadNode cairn(thread.io);
+  auto answered =
+      run(thread.io, cairn.kad->bootstrap({Multiaddr::parse(js1_address).value()}), kEventTimeout);
+  ASSERT_TRUE(answered);
+  ASSERT_EQ(*answered, 1u);
+  auto found = run(thread.io, cairn.kad->find_peer(js2_peer), kEventTimeout);
+  ASSERT_TRUE(found);
+  ASSERT_TRUE(*found) << found->error().message;
+  std::vector<std::string> addrs;
+  for (const Multiaddr& a : (*found)->addrs) addrs.push_back(a.to_string());
+  EXPECT_TRUE(contains(addrs, without_p2p(js2_address))) << js2_address;
+  EXPECT_FALSE(cairn.node.host->connected(js2_peer));
+  // js1 adds Cairn to its table too: Cairn answers its ping on the kad protocol.
+  EXPECT_TRUE(js_table_has(js1, cairn.node.host->peer_id().to_base58()));
+}
+
+// js finds Cairn node B, which it never dialled: Cairn node A (js's only contact) knows B.
+TEST(KadInterop, JsFindsACairnPeerThroughCairn) {
+  IoThread thread;
+  KadNode a(thread.io);
+  KadNode b(thread.io);
+  auto answered = run(thread.io, b.kad->bootstrap({a.full_address()}), kEventTimeout);
+  ASSERT_TRUE(answered);
+  ASSERT_EQ(*answered, 1u);
+  // A admits B once B answered A's ping.
+  const auto deadline = SteadyClock::now() + kEventTimeout;
+  while (!run(thread.io, a.kad->in_table(b.node.host->peer_id())).value_or(false) &&
+         SteadyClock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(run(thread.io, a.kad->in_table(b.node.host->peer_id())).value_or(false));
+
+  JsNode js({"kad", kKadProtocol, a.full_address().to_string()});
+  auto listening = js.wait_for("listening");
+  ASSERT_TRUE(listening) << "js did not start";
+  const PeerId js_peer = PeerId::parse((*listening)["peerId"].get<std::string>()).value();
+  ASSERT_TRUE(js_table_has(js, a.node.host->peer_id().to_base58())) << "js never added Cairn A";
+
+  js.send(json{{"cmd", "findPeer"}, {"peerId", b.node.host->peer_id().to_base58()}}.dump());
+  auto found = js.wait_for("found");
+  ASSERT_TRUE(found) << "js did not find Cairn B";
+  EXPECT_EQ(found->value("peerId", ""), b.node.host->peer_id().to_base58());
+  EXPECT_TRUE(contains((*found)["addrs"], b.node.address.to_string())) << found->dump();
+  EXPECT_FALSE(b.node.host->connected(js_peer));
+  js.send(R"({"cmd":"connections"})");
+  auto connections = js.wait_for("connections");
+  ASSERT_TRUE(connections);
+  EXPECT_FALSE(contains((*connections)["peers"], b.node.host->peer_id().to_base58()));
+}
 
 }  // namespace
 }  // namespace cairn::net
