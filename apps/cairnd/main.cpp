@@ -1,16 +1,19 @@
 // cairnd — the Cairn node.
 //
 // Opens the network's chain state in the data directory and serves until SIGINT or
-// SIGTERM, mining with --mine. With --check-chain it audits the chain state and exits
-// (0 sound, 1 problems found). The peer-to-peer network, JSON-RPC and the explorer arrive
-// with issues [E], [F] and [I].
+// SIGTERM, mining with --mine and voting with --validator-key. With --check-chain it
+// audits the chain state and exits (0 sound, 1 problems found). The peer-to-peer network,
+// JSON-RPC and the explorer arrive with issues [E], [F] and [I].
 #include <csignal>
 #include <filesystem>
 #include <iostream>
+#include <optional>
+#include <utility>
 
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include "crypto/keystore.h"
 #include "node/node.h"
 #include "node/options.h"
 
@@ -65,7 +68,20 @@ int main(int argc, char** argv) {
   }
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
 
-  auto node = cairn::Node::open(*resolved);
+  std::optional<cairn::ValidatorConfig> validator;
+  if (resolved->validator_key && !resolved->check_chain) {
+    auto key = cairn::load_validator_key(*resolved->validator_key, resolved->validator_password_file);
+    if (!key) {
+      std::cerr << "cairnd: --validator-key: " << key.error().message
+                << (resolved->validator_password_file.empty()
+                        ? " (give --validator-password-file to run unattended)"
+                        : "")
+                << "\n";
+      return 1;
+    }
+    validator = cairn::ValidatorConfig{std::move(*key), resolved->slashing_protection};
+  }
+  auto node = cairn::Node::open(*resolved, std::move(validator));
   if (!node) {
     std::cerr << "cairnd: " << node.error().message << "\n";
     return 1;

@@ -54,6 +54,12 @@ const char* to_string(MempoolReject r) {
       return "mempool full";
     case MempoolReject::storage_error:
       return "storage error";
+    case MempoolReject::staking_unsupported:
+      return "staking not supported";
+    case MempoolReject::stake_rejected:
+      return "refused by the stake rules";
+    case MempoolReject::stake_key_pending:
+      return "a staking transaction for this voting key is pending";
   }
   return "unknown";
 }
@@ -61,7 +67,7 @@ const char* to_string(MempoolReject r) {
 namespace {
 
 MempoolVerdict reject(MempoolReject reason) {
-  return MempoolVerdict{TxStatus::rejected, reason, LockError::ok, 0};
+  return MempoolVerdict{TxStatus::rejected, reason, LockError::ok, 0, std::nullopt};
 }
 
 // Whether the next block could include a transaction with this lock_time.
@@ -89,7 +95,32 @@ MempoolReject check_alone(const Transaction& tx, size_t size, bool reinstate, Am
   return MempoolReject::none;
 }
 
+// Looks up no checkpoint: the epoch transition of an empty block never asks.
+class NoCheckpoints final : public CheckpointLookup {
+ public:
+  BlockHash checkpoint_hash(uint64_t /*epoch*/) const override { return BlockHash{}; }
+};
+
 }  // namespace
+
+std::optional<PublicKey> staking_key(const Transaction& tx) {
+  switch (tx.payload.kind) {
+    case kBondPayload:
+      if (auto b = decode_bond_body(tx.payload.body)) return b->voting_key;
+      return std::nullopt;
+    case kUnbondPayload:
+      if (auto b = decode_unbond_body(tx.payload.body)) return b->voting_key;
+      return std::nullopt;
+    case kWithdrawPayload:
+      if (auto b = decode_withdraw_body(tx.payload.body)) return b->voting_key;
+      return std::nullopt;
+    case kSlashPayload:
+      if (auto b = decode_slash_body(tx.payload.body)) return b->first.validator;
+      return std::nullopt;
+    default:
+      return std::nullopt;
+  }
+}
 
 Mempool::Mempool(MempoolOptions options, const Clock& clock, SignatureCache& cache, uint64_t seed)
     : options_(std::move(options)), clock_(clock), cache_(cache), orphans_(seed) {}
@@ -117,20 +148,49 @@ MempoolVerdict Mempool::accept_one(const Transaction& tx, const CoinView& chain,
     // A transaction of a disconnected block whose input the new chain spent: dropped.
     if (reinstate) return reject(MempoolReject::missing_input);
     if (!orphans_.add(tx, size, clock_.unix_seconds())) return reject(MempoolReject::orphan_refused);
-    return MempoolVerdict{TxStatus::orphaned, MempoolReject::none, LockError::ok, 0};
+    return MempoolVerdict{TxStatus::orphaned, MempoolReject::none, LockError::ok, 0, std::nullopt};
   }
 
   std::vector<Amount> in_values;
   for (const auto& out : inputs.spent) in_values.push_back(out.value);
   const std::optional<Amount> in_sum = checked_sum(in_values);
   if (!in_sum) return reject(MempoolReject::bad_amount);
-  if (*in_sum < out_sum) return reject(MempoolReject::insufficient_funds);
-  const Amount fee = *in_sum - out_sum;
+  Amount fee = 0;
+  std::optional<PublicKey> stake_key;
+  if (is_staking_payload(tx.payload.kind)) {
+    // The stake rules check the balance with the flow: inputs + released >= outputs + locked.
+    SpentInputs spent{*in_sum, {}};
+    for (const auto& out : inputs.spent) spent.locks.push_back(out.lock);
+    std::optional<StakeState> state = next_stake_state(next);
+    if (!state) return reject(MempoolReject::staking_unsupported);
+    StakeFlow flow;
+    std::optional<BlockRejection> error;
+    if (const auto r = check_stake(tx, spent, *state, next.height, flow, error); r != MempoolReject::none) {
+      MempoolVerdict verdict = reject(r);
+      verdict.stake_error = std::move(error);
+      return verdict;
+    }
+    const std::optional<Amount> gross = checked_add(*in_sum, flow.released);
+    if (!gross || *gross < out_sum || *gross - out_sum < flow.locked)
+      return reject(MempoolReject::bad_amount);
+    fee = *gross - out_sum - flow.locked;
+    stake_key = staking_key(tx);  // decodes: the stake rules accepted the body
+  } else {
+    if (*in_sum < out_sum) return reject(MempoolReject::insufficient_funds);
+    fee = *in_sum - out_sum;
+  }
   if (!reinstate && fee < options_.min_relay_fee.fee_for(size)) return reject(MempoolReject::fee_too_low);
 
   std::set<Txid> replaced;
   if (const auto r = check_replacement({fee, size}, inputs, replaced); r != MempoolReject::none)
     return reject(r);
+  // One pending staking transaction per voting key, so that each is valid whatever else the
+  // block holds; a replacement of that one transaction may take its place.
+  if (stake_key) {
+    if (auto pending = stake_keys_.find(*stake_key);
+        pending != stake_keys_.end() && !replaced.contains(pending->second))
+      return reject(MempoolReject::stake_key_pending);
+  }
   if (const auto r = check_package_limits(inputs.parents); r != MempoolReject::none) return reject(r);
 
   // Signatures last: they are the expensive part, and a cache hit makes them free.
@@ -139,14 +199,15 @@ MempoolVerdict Mempool::accept_one(const Transaction& tx, const CoinView& chain,
   for (uint32_t i = 0; i < tx.inputs.size(); ++i) {
     const LockError e =
         verify_input(tx, i, inputs.spent[i], digests, options_.genesis, inputs.contexts[i], checker);
-    if (e != LockError::ok) return MempoolVerdict{TxStatus::rejected, MempoolReject::lock_failed, e, i};
+    if (e != LockError::ok)
+      return MempoolVerdict{TxStatus::rejected, MempoolReject::lock_failed, e, i, std::nullopt};
   }
 
   for (const auto& r : replaced) remove_entry(r);
-  add_entry(id, Entry{tx, size, fee, clock_.unix_seconds(), std::move(inputs.parents), {}});
+  add_entry(id, Entry{tx, size, fee, clock_.unix_seconds(), std::move(inputs.parents), {}, stake_key});
   trim_locked();
   if (!entries_.contains(id)) return reject(MempoolReject::pool_full);
-  return MempoolVerdict{TxStatus::accepted, MempoolReject::none, LockError::ok, 0};
+  return MempoolVerdict{TxStatus::accepted, MempoolReject::none, LockError::ok, 0, std::nullopt};
 }
 
 MempoolReject Mempool::resolve_inputs(const Transaction& tx, const CoinView& chain, const NextBlock& next,
@@ -176,6 +237,87 @@ MempoolReject Mempool::resolve_inputs(const Transaction& tx, const CoinView& cha
     out.contexts.push_back(context);
   }
   return MempoolReject::none;
+}
+
+std::optional<StakeState> Mempool::next_stake_state(const NextBlock& next) const {
+  if (!options_.finality || next.stake == nullptr) return std::nullopt;
+  // Applying an empty block at the next height to a copy runs exactly that transition.
+  StakeState state = *next.stake;
+  Block empty;
+  empty.header.height = next.height;
+  const NoCheckpoints no_checkpoints;
+  const BlockContext ctx{*options_.finality, options_.genesis, BlockHash{}, no_checkpoints, {}};
+  // An empty block has no transaction or vote to refuse.
+  (void)apply_block(state, empty, ctx);
+  return state;
+}
+
+MempoolReject Mempool::check_stake(const Transaction& tx, const SpentInputs& spent, StakeState& state,
+                                   uint64_t next_height, StakeFlow& flow,
+                                   std::optional<BlockRejection>& error) const {
+  const FinalityParams& params = *options_.finality;
+  StakeUndo undo;
+  undo.finality = state.finality;  // undo_block restores it (a slash changes the tallies)
+  StakeEditor editor(state, undo);
+  const StakeTxContext ctx{params, options_.genesis, epoch_of(params, next_height)};
+  auto verdict = apply_stake_transaction(editor, tx, spent, ctx);
+  // The state is shared by the checks of one pass: leave it as it was.
+  undo_block(state, undo);
+  if (auto* refused = std::get_if<BlockRejection>(&verdict)) {
+    error = std::move(*refused);
+    return MempoolReject::stake_rejected;
+  }
+  flow = std::get<StakeFlow>(verdict);
+  return MempoolReject::none;
+}
+
+std::optional<SpentInputs> Mempool::spent_inputs(const Transaction& tx, const CoinView& chain) const {
+  SpentInputs spent;
+  for (const auto& in : tx.inputs) {
+    std::optional<TxOut> out;
+    if (auto parent = entries_.find(in.prevout.txid); parent != entries_.end()) {
+      if (in.prevout.index < parent->second.tx.outputs.size())
+        out = parent->second.tx.outputs[in.prevout.index];
+    } else if (const Result<std::optional<Coin>> coin = chain.get_coin(in.prevout); coin && *coin) {
+      out = (*coin)->output;
+    }
+    if (!out) return std::nullopt;
+    const std::optional<Amount> sum = checked_add(spent.value, out->value);
+    if (!sum) return std::nullopt;
+    spent.value = *sum;
+    spent.locks.push_back(out->lock);
+  }
+  return spent;
+}
+
+void Mempool::recheck_staking_locked(const CoinView& chain, const NextBlock& next) {
+  std::vector<Txid> staking;
+  for (const auto& [key, id] : stake_keys_) staking.push_back(id);
+  if (staking.empty()) return;
+  std::optional<StakeState> state = next_stake_state(next);
+  for (const Txid& id : staking) {
+    auto it = entries_.find(id);
+    if (it == entries_.end()) continue;  // left with an ancestor
+    const Transaction& tx = it->second.tx;
+    const std::optional<SpentInputs> spent = spent_inputs(tx, chain);
+    StakeFlow flow;
+    std::optional<BlockRejection> error;
+    std::optional<Amount> fee;
+    if (state && spent && check_stake(tx, *spent, *state, next.height, flow, error) == MempoolReject::none) {
+      std::vector<Amount> outs;
+      for (const auto& out : tx.outputs) outs.push_back(out.value);
+      const std::optional<Amount> out_sum = checked_sum(outs);
+      const std::optional<Amount> gross = checked_add(spent->value, flow.released);
+      if (out_sum && gross && *gross >= *out_sum && *gross - *out_sum >= flow.locked)
+        fee = *gross - *out_sum - flow.locked;
+    }
+    if (!fee) {
+      remove_with_descendants(id);
+      continue;
+    }
+    // A withdrawal releases the stake as it is now (rewards, leak): its fee follows.
+    it->second.fee = *fee;
+  }
 }
 
 MempoolReject Mempool::check_replacement(const FeeAndSize& tx, const Inputs& inputs,
@@ -276,6 +418,9 @@ void Mempool::update_for_chain(std::span<const Block> disconnected, std::span<co
   // What the old chain gave and the new one does not: coins (a disconnected coinbase's
   // outputs), coinbase maturity, a height or time a lock_time needed.
   if (!disconnected.empty()) remove_unspendable_locked(chain, next);
+  // Any block may change the stake state (a finalization moves the dynasty, a vote pays a
+  // reward, another route may have bonded the same key): re-check every staking transaction.
+  recheck_staking_locked(chain, next);
   trim_locked();
   adopt_orphans(std::move(adoptable), chain, next);
 }
@@ -312,6 +457,7 @@ NextBlock next_block(const ChainManager& chain) {
     const BlockNode* node = chain.at_height(height);
     return node == nullptr ? median_time_past_after(chain.tip()) : chain.median_time_past(*node);
   };
+  if (chain.has_finality()) next.stake = &chain.stake();
   return next;
 }
 
@@ -359,6 +505,7 @@ void Mempool::trim_locked() {
 void Mempool::add_entry(const Txid& id, Entry entry) {
   for (const auto& p : entry.parents) entries_.at(p).children.insert(id);
   for (const auto& in : entry.tx.inputs) spenders_[in.prevout] = id;
+  if (entry.stake_key) stake_keys_[*entry.stake_key] = id;
   // A transaction returning from a disconnected block may already have pool children.
   for (uint32_t i = 0; i < entry.tx.outputs.size(); ++i) {
     if (auto s = spenders_.find(OutPoint{id, i}); s != spenders_.end()) {
@@ -377,6 +524,7 @@ void Mempool::remove_entry(Txid id) {
   for (const auto& p : entry.parents) entries_.at(p).children.erase(id);
   for (const auto& c : entry.children) entries_.at(c).parents.erase(id);
   for (const auto& in : entry.tx.inputs) spenders_.erase(in.prevout);
+  if (entry.stake_key) stake_keys_.erase(*entry.stake_key);
   bytes_ -= entry.size;
   by_time_.erase({entry.time, id});
   entries_.erase(it);
@@ -494,6 +642,20 @@ std::optional<FeeAndSize> Mempool::ancestor_package(const Txid& id) const {
   MutexLock lock(mutex_);
   if (!entries_.contains(id)) return std::nullopt;
   return package(id, ancestors(id));
+}
+
+std::optional<Amount> Mempool::fee(const Txid& id) const {
+  MutexLock lock(mutex_);
+  auto it = entries_.find(id);
+  if (it == entries_.end()) return std::nullopt;
+  return it->second.fee;
+}
+
+std::optional<Txid> Mempool::pending_staking(const PublicKey& voting_key) const {
+  MutexLock lock(mutex_);
+  auto it = stake_keys_.find(voting_key);
+  if (it == stake_keys_.end()) return std::nullopt;
+  return it->second;
 }
 
 size_t Mempool::size() const {

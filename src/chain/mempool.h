@@ -11,6 +11,10 @@
 // templates take packages best rate first; when full, the pool evicts the package of
 // lowest descendant fee rate (the transaction and everything that spends it).
 //
+// Staking transactions (bond, unbond, withdraw, slash) are checked with the consensus stake
+// rules against the stake state the next block's transactions would see, and counted with
+// their stake flow; at most one per voting key is pending (docs/mempool.md "Staking").
+//
 // Time comes from the injected Clock. Thread-safe: every member function locks the pool,
 // and calls the CoinView it is given with that lock held (lock order: pool, then view).
 #pragma once
@@ -30,7 +34,10 @@
 #include "chain/fee_rate.h"
 #include "chain/orphan_pool.h"
 #include "chain/sig_cache.h"
+#include "consensus/block_error.h"
+#include "consensus/finality.h"
 #include "consensus/lock_eval.h"
+#include "consensus/staking.h"
 #include "primitives/block.h"
 #include "util/clock.h"
 #include "util/thread_annotations.h"
@@ -55,6 +62,9 @@ struct MempoolOptions {
   // Blocks a coinbase output waits before it may be spent: a consensus parameter of the
   // network, passed in because the pool only applies it.
   uint64_t coinbase_maturity = 100;
+  // The network's staking and finality parameters; nullopt: a network without staking,
+  // whose pool refuses staking transactions (staking_unsupported).
+  std::optional<FinalityParams> finality;
 };
 
 // The block a pool transaction would be included in: what lock times are checked against.
@@ -64,6 +74,10 @@ struct NextBlock {
   // Median time past of the best-chain block at a height below `height` (the creation
   // time of a spent coin, for relative time locks).
   std::function<uint64_t(uint64_t height)> median_time_at;
+  // The tip's stake state (ChainManager::stake()), which staking transactions are checked
+  // against after the next block's epoch transition; nullptr refuses them
+  // (staking_unsupported). Read during the call only.
+  const StakeState* stake = nullptr;
 };
 
 // Why a transaction was refused. DO NOT REORDER: reported to peers and logs.
@@ -88,9 +102,12 @@ enum class MempoolReject : uint8_t {
   too_many_replaced,  // over kMaxReplaced
   too_many_ancestors,
   too_many_descendants,
-  lock_failed,    // an input's witness does not satisfy its lock (see lock_error)
-  pool_full,      // evicted at once: its package rate is the pool's lowest
-  storage_error,  // the chain view failed
+  lock_failed,          // an input's witness does not satisfy its lock (see lock_error)
+  pool_full,            // evicted at once: its package rate is the pool's lowest
+  storage_error,        // the chain view failed
+  staking_unsupported,  // a staking transaction, and no stake state or finality parameters
+  stake_rejected,       // the consensus stake rules refuse it (see stake_error)
+  stake_key_pending,    // another pending staking transaction concerns the same voting key
 };
 const char* to_string(MempoolReject r);
 
@@ -99,9 +116,14 @@ enum class TxStatus : uint8_t { accepted, orphaned, rejected };
 struct MempoolVerdict {
   TxStatus status = TxStatus::rejected;
   MempoolReject reason = MempoolReject::none;
-  LockError lock_error = LockError::ok;  // for lock_failed
-  uint32_t input = 0;                    // for lock_failed
+  LockError lock_error = LockError::ok;       // for lock_failed
+  uint32_t input = 0;                         // for lock_failed
+  std::optional<BlockRejection> stake_error;  // for stake_rejected
 };
+
+// The voting key a staking transaction concerns (bond, unbond, withdraw: the body's key;
+// slash: the offender's); nullopt for other transactions and bodies that do not decode.
+std::optional<PublicKey> staking_key(const Transaction& tx);
 
 // What a block template may hold (consensus limits less the coinbase's room).
 struct TemplateLimits {
@@ -143,6 +165,10 @@ class Mempool {
 
   bool contains(const Txid& txid) const EXCLUDES(mutex_);
   bool contains_orphan(const Txid& txid) const EXCLUDES(mutex_);
+  // The fee the pool counts for a transaction (for a staking one: with its stake flow).
+  std::optional<Amount> fee(const Txid& txid) const EXCLUDES(mutex_);
+  // The pending staking transaction concerning `voting_key`, if any.
+  std::optional<Txid> pending_staking(const PublicKey& voting_key) const EXCLUDES(mutex_);
   // Fee and size of the transaction with all its pool ancestors.
   std::optional<FeeAndSize> ancestor_package(const Txid& txid) const EXCLUDES(mutex_);
   size_t size() const EXCLUDES(mutex_);
@@ -156,8 +182,9 @@ class Mempool {
     size_t size = 0;
     Amount fee = 0;
     int64_t time = 0;
-    std::set<Txid> parents;   // pool transactions whose outputs it spends
-    std::set<Txid> children;  // pool transactions that spend its outputs
+    std::set<Txid> parents;              // pool transactions whose outputs it spends
+    std::set<Txid> children;             // pool transactions that spend its outputs
+    std::optional<PublicKey> stake_key;  // staking_key(tx) of a staking transaction
   };
 
   // What a transaction's inputs spend, found by resolve_inputs.
@@ -177,6 +204,20 @@ class Mempool {
   // The replacement rule (docs/mempool.md); `replaced` receives what the transaction evicts.
   MempoolReject check_replacement(const FeeAndSize& tx, const Inputs& inputs, std::set<Txid>& replaced) const
       REQUIRES(mutex_);
+  // The stake state the next block's transactions see: `next.stake` after the next block's
+  // epoch transition (when it is a checkpoint). nullopt without finality or a stake state.
+  std::optional<StakeState> next_stake_state(const NextBlock& next) const REQUIRES(mutex_);
+  // Applies staking transaction `tx` to `state` (a next_stake_state) and undoes it: its
+  // flow on success, else the reason (and the rules' rejection in `error`).
+  MempoolReject check_stake(const Transaction& tx, const SpentInputs& spent, StakeState& state,
+                            uint64_t next_height, StakeFlow& flow, std::optional<BlockRejection>& error) const
+      REQUIRES(mutex_);
+  // What `tx`'s inputs spend, from the pool and `chain`; nullopt when a coin is missing.
+  std::optional<SpentInputs> spent_inputs(const Transaction& tx, const CoinView& chain) const
+      REQUIRES(mutex_);
+  // Re-checks every pending staking transaction against the new tip (the chain moved):
+  // drops, with their descendants, those the stake rules now refuse; updates the others' fees.
+  void recheck_staking_locked(const CoinView& chain, const NextBlock& next) REQUIRES(mutex_);
   MempoolReject check_package_limits(const std::set<Txid>& parents) const REQUIRES(mutex_);
   // Accepts the orphans waiting for each of `parents`, and theirs in turn.
   void adopt_orphans(std::vector<Txid> parents, const CoinView& chain, const NextBlock& next)
@@ -202,11 +243,13 @@ class Mempool {
   std::map<OutPoint, Txid> spenders_ GUARDED_BY(mutex_);           // outpoint -> the pool tx spending it
   std::set<std::pair<int64_t, Txid>> by_time_ GUARDED_BY(mutex_);  // (entry time, txid), for expiry
   size_t bytes_ GUARDED_BY(mutex_) = 0;
+  std::map<PublicKey, Txid> stake_keys_ GUARDED_BY(mutex_);  // voting key -> its pending staking tx
   OrphanPool orphans_ GUARDED_BY(mutex_);
 };
 
-// The NextBlock of a block on top of `chain`'s tip. The returned median_time_at reads
-// `chain`: use it on the chain's thread, while the tip does not move.
+// The NextBlock of a block on top of `chain`'s tip (with its stake state when it has
+// finality). The returned median_time_at and stake read `chain`: use them on the chain's
+// thread, while the tip does not move.
 NextBlock next_block(const ChainManager& chain);
 
 // Keeps a Mempool in step with a ChainManager (ChainManager::add_listener): collects one

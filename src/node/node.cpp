@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <set>
 #include <string>
 #include <thread>
 #include <variant>
@@ -9,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "chain/miner.h"
+#include "consensus/finality.h"
 #include "primitives/address.h"
 #include "storage/rocksdb_store.h"
 #include "storage/schema.h"
@@ -21,6 +23,13 @@ namespace {
 constexpr uint64_t kNoncesPerRound = uint64_t{1} << 22;
 // How long a waiting node sleeps between looks at the stop flag.
 constexpr auto kStopPollInterval = std::chrono::milliseconds(100);
+// Block bytes a template keeps free for the header and the coinbase (its extra data is at
+// most kMaxCoinbaseExtraBytes): the rest is for transactions and votes.
+constexpr uint64_t kTemplateReserveBytes = 10'000;
+// Weight per byte a transaction can reach at most: a signature (64 bytes, more with its
+// key and encoding) adds kWeightPerSignature (200) weight, so weight <= 3 x bytes. Budgeting
+// bytes at max_weight / 3 keeps any selection under the weight limit.
+constexpr uint64_t kMaxWeightPerByte = 3;
 
 std::string short_hash(const BlockHash& h) { return h.hex().substr(0, 16); }
 
@@ -34,8 +43,12 @@ Node::Node(const ResolvedNodeOptions& options)
 
 Node::~Node() = default;
 
-Result<std::unique_ptr<Node>> Node::open(const ResolvedNodeOptions& options) {
+Result<std::unique_ptr<Node>> Node::open(const ResolvedNodeOptions& options,
+                                         std::optional<ValidatorConfig> validator) {
   std::unique_ptr<Node> node(new Node(options));
+  const ConsensusParams& params = node->rules_.params();
+  if (validator && node->rules_.finality() == nullptr)
+    return Error{ErrorCode::invalid_argument, "this network has no finality: nothing to validate"};
   const auto dir = options.paths.network_datadir / "chain";
   CAIRN_TRY(node->store_, open_rocksdb_store(dir));
   CAIRN_TRY_STATUS(init_or_check_schema(*node->store_, options.paths.network));
@@ -48,10 +61,33 @@ Result<std::unique_ptr<Node>> Node::open(const ResolvedNodeOptions& options) {
   CAIRN_TRY(node->chain_,
             ChainManager::open(*node->store_, node->rules_, node->checker_, node->clock_, chain_options));
 
+  MempoolOptions pool_options;
+  pool_options.genesis = params.genesis_hash;
+  pool_options.coinbase_maturity = node->rules_.coinbase_maturity();
+  if (const FinalityParams* finality = node->rules_.finality()) pool_options.finality = *finality;
+  node->mempool_ =
+      std::make_unique<Mempool>(pool_options, node->clock_, node->signature_cache_, node->rng_.next_u64());
+  node->vote_pool_ = std::make_unique<VotePool>(params.finality, params.genesis_hash);
+  node->mempool_listener_ = std::make_unique<MempoolChainListener>(*node->mempool_, *node->chain_);
+  node->vote_pool_listener_ = std::make_unique<VotePoolChainListener>(*node->vote_pool_, *node->chain_);
+  node->chain_->add_listener(*node->mempool_listener_);
+  node->chain_->add_listener(*node->vote_pool_listener_);
+  node->finalized_height_ = node->chain_->finalized_height();
+
+  if (validator) {
+    CAIRN_TRY(auto protection, SlashingProtection::open(validator->protection_file, params.genesis_hash));
+    node->protection_ = std::make_unique<SlashingProtection>(std::move(protection));
+    node->validator_ =
+        std::make_unique<Validator>(std::move(validator->key), *node->protection_, params.genesis_hash);
+    spdlog::info("validator key={} protection={}", node->validator_->voting_key().hex(),
+                 validator->protection_file.string());
+  }
+
   const BlockNode& tip = node->chain_->tip();
   spdlog::info("chain opened network={} datadir={} height={} tip={} mode={}",
                network_name(options.paths.network), dir.string(), tip.height(), short_hash(tip.hash),
                options.prune_depth == 0 ? "archive" : "pruned(" + std::to_string(options.prune_depth) + ")");
+  node->tip_changed();
   return node;
 }
 
@@ -63,7 +99,6 @@ uint64_t Node::next_timestamp() const {
 }
 
 Result<bool> Node::mine_one(const std::atomic<bool>& stop) {
-  const BlockNode& tip = chain_->tip();
   const ConsensusParams& params = rules_.params();
   const uint64_t timestamp = next_timestamp();
   // Blocks found faster than the clock advances push timestamps ahead of it (each must
@@ -74,21 +109,27 @@ Result<bool> Node::mine_one(const std::atomic<bool>& stop) {
     return false;
   }
 
-  BlockTemplate tmpl;
-  tmpl.parent = tip.header;
-  tmpl.parent_hash = tip.hash;
-  tmpl.coinbase_lock = options_.mine_to;
-  const uint64_t extra = extra_nonce_++;
-  for (size_t i = 0; i < 8; ++i) tmpl.coinbase_extra.push_back(static_cast<uint8_t>(extra >> (8 * i)));
-  tmpl.timestamp = timestamp;
+  BlockTemplate tmpl = block_template(timestamp);
+  ++extra_nonce_;
   auto block = assemble_block(params, tmpl);
   if (!block) return Error{ErrorCode::invalid_argument, "the block template leaves the money range"};
   CAIRN_TRY(auto root, chain_->state_root_on_tip(*block));
   if (auto* refused = std::get_if<BlockRejection>(&root)) {
-    // Our own template refused: a bug, not a peer's fault. Say so loudly and go on.
-    spdlog::error("block template refused reason={} message={}", to_string(refused->reason),
-                  refused->message);
-    return false;
+    // The pools admit only what the next block may include, so this is a bug (or a rule
+    // the pools do not model). Say so loudly and mine an empty block rather than none.
+    spdlog::error("block template refused reason={} message={}; mining an empty block",
+                  to_string(refused->reason), refused->message);
+    tmpl.transactions.clear();
+    tmpl.votes.clear();
+    tmpl.fees = 0;
+    block = assemble_block(params, tmpl);
+    if (!block) return Error{ErrorCode::invalid_argument, "the block template leaves the money range"};
+    CAIRN_TRY(root, chain_->state_root_on_tip(*block));
+    if (auto* again = std::get_if<BlockRejection>(&root)) {
+      spdlog::error("empty block template refused reason={} message={}", to_string(again->reason),
+                    again->message);
+      return false;
+    }
   }
   block->header.state_root = std::get<Hash256>(root);
 
@@ -105,10 +146,102 @@ Result<bool> Node::mine_one(const std::atomic<bool>& stop) {
     spdlog::error("mined block refused reason={} message={}", to_string(verdict->reason), verdict->message);
     return false;
   }
-  spdlog::info("mined block height={} hash={} time={}", block->header.height,
-               short_hash(block_hash(block->header)), block->header.timestamp);
+  spdlog::info("mined block height={} hash={} time={} transactions={} votes={}", block->header.height,
+               short_hash(block_hash(block->header)), block->header.timestamp, block->transactions.size() - 1,
+               block->votes.size());
+  tip_changed();
   return true;
 }
+
+BlockTemplate Node::block_template(uint64_t timestamp) const {
+  const BlockNode& tip = chain_->tip();
+  const ConsensusParams& params = rules_.params();
+  BlockTemplate tmpl;
+  tmpl.parent = tip.header;
+  tmpl.parent_hash = tip.hash;
+  tmpl.coinbase_lock = options_.mine_to;
+  const uint64_t extra = extra_nonce_;
+  for (size_t i = 0; i < 8; ++i) tmpl.coinbase_extra.push_back(static_cast<uint8_t>(extra >> (8 * i)));
+  tmpl.timestamp = timestamp;
+
+  // Room for the votes first (they are small and pay the includer), the rest for
+  // transactions; the coinbase's room stays free.
+  const uint64_t vote_room = std::min<uint64_t>(vote_pool_->size(), params.limits.max_votes) * kVoteBytes;
+  const uint64_t bytes = std::min(params.limits.max_bytes, params.limits.max_weight / kMaxWeightPerByte);
+  TemplateLimits limits;
+  limits.max_bytes = static_cast<size_t>(bytes - std::min(bytes, kTemplateReserveBytes + vote_room));
+  limits.max_transactions = static_cast<size_t>(params.limits.max_transactions - 1);  // the coinbase
+  tmpl.transactions = mempool_->select_for_block(limits);
+  std::set<PublicKey> slashed;  // their votes would be invalid after the slash in this block
+  for (const Transaction& tx : tmpl.transactions) {
+    tmpl.fees += mempool_->fee(txid(tx)).value_or(0);  // pool fees: within the money range
+    if (tx.payload.kind == kSlashPayload) {
+      if (auto key = staking_key(tx)) slashed.insert(*key);
+    }
+  }
+  if (chain_->has_finality()) {
+    tmpl.votes = vote_pool_->select_for_block(params.limits.max_votes, slashed);
+    tmpl.fees += includer_reward(params.finality, tmpl.votes.size());
+  }
+  return tmpl;
+}
+
+void Node::tip_changed() {
+  validator_duty();
+  const uint64_t finalized = chain_->finalized_height();
+  if (finalized != finalized_height_) {
+    finalized_height_ = finalized;
+    const BlockNode* node = chain_->at_height(finalized);
+    spdlog::info("finalized height={} hash={} tip={}", finalized, node ? short_hash(node->hash) : "?",
+                 chain_->tip().height());
+  }
+}
+
+void Node::validator_duty() {
+  if (!validator_ || !chain_->has_finality()) return;
+  const FinalityParams& params = rules_.params().finality;
+  const uint64_t epoch = epoch_of(params, chain_->tip().height());
+  if (duty_epoch_ && *duty_epoch_ >= epoch) return;
+  duty_epoch_ = epoch;
+  // After a restart the record may show this epoch signed already: never sign it again.
+  if (auto signed_votes = protection_->find(validator_->voting_key());
+      signed_votes && signed_votes->max_target_epoch >= epoch) {
+    spdlog::info("validator already signed epoch={} (slashing protection record)", epoch);
+    return;
+  }
+  const BlockNode* checkpoint = chain_->at_height(epoch * params.epoch_length);
+  auto vote = validator_->vote(chain_->stake(), epoch, checkpoint->hash);
+  if (!vote) {
+    // Not (yet) a validator, or nothing to vote for: the normal state before a bond takes
+    // effect. A failed protection record write is the one real failure.
+    if (vote.error().code == ErrorCode::io) {
+      spdlog::error("validator cannot vote epoch={}: {}", epoch, vote.error().message);
+    } else {
+      spdlog::info("validator not voting epoch={}: {}", epoch, vote.error().message);
+    }
+    return;
+  }
+  ++votes_cast_;
+  const VoteReject admitted = vote_pool_->add(*vote, *chain_);
+  spdlog::info("validator voted epoch={} target={} source_epoch={} source={} pool={}", vote->target_epoch,
+               short_hash(vote->target_hash), vote->source_epoch, short_hash(vote->source_hash),
+               admitted == VoteReject::none ? "added" : to_string(admitted));
+}
+
+Result<uint64_t> Node::mine_blocks(uint64_t count, const std::atomic<bool>& stop) {
+  uint64_t mined = 0;
+  while (mined < count && !stop.load(std::memory_order_relaxed)) {
+    CAIRN_TRY(const bool one, mine_one(stop));
+    if (one) ++mined;
+  }
+  return mined;
+}
+
+MempoolVerdict Node::submit_transaction(const Transaction& tx) {
+  return mempool_->accept(tx, chain_->coins(), next_block(*chain_));
+}
+
+VoteReject Node::submit_vote(const Vote& vote) { return vote_pool_->add(vote, *chain_); }
 
 Status Node::run(const std::atomic<bool>& stop) {
   if (options_.mine) {
@@ -118,7 +251,7 @@ Status Node::run(const std::atomic<bool>& stop) {
   }
   while (!stop.load(std::memory_order_relaxed)) {
     if (options_.mine) {
-      if (auto mined = mine_one(stop); !mined) return mined.error();
+      if (auto mined = mine_blocks(1, stop); !mined) return mined.error();
     } else {
       std::this_thread::sleep_for(kStopPollInterval);
     }

@@ -95,7 +95,14 @@ void add_node_options(CLI::App& app, NodeOptions& options) {
   app.add_flag("--check-chain", options.check_chain,
                "Check the chain state (UTXO set against the state root, indexes) and exit: 0 when sound");
   app.add_option("--validator-key", options.validator_key,
-                 "Encrypted keystore file of this node's finality voting key");
+                 "Encrypted keystore file of this node's finality voting key (cairn key validator-new); "
+                 "cairnd then votes every epoch");
+  app.add_option("--validator-password-file", options.validator_password_file,
+                 "File (mode 0600) whose first line is the --validator-key password; default: ask on the "
+                 "terminal");
+  app.add_option("--slashing-protection", options.slashing_protection,
+                 "The validator's record of signed votes, written before every vote; keep it with the "
+                 "key (default: <datadir>/<network>/slashing-protection)");
 }
 
 std::filesystem::path default_datadir() {
@@ -179,6 +186,13 @@ Result<ResolvedNodeOptions> resolve_node_options(const NodeOptions& options) {
                    "--validator-key: no such file '" + options.validator_key + "'"};
     }
     out.validator_key = options.validator_key;
+    out.validator_password_file = options.validator_password_file;
+    out.slashing_protection = options.slashing_protection.empty()
+                                  ? paths.network_datadir / "slashing-protection"
+                                  : std::filesystem::path(options.slashing_protection);
+  } else if (!options.validator_password_file.empty() || !options.slashing_protection.empty()) {
+    return Error{ErrorCode::invalid_argument,
+                 "--validator-password-file and --slashing-protection need --validator-key"};
   }
   return out;
 }

@@ -55,6 +55,8 @@ struct NodeOptions {
   uint64_t prune = 0;         // 0: archive; N: keep the last N blocks' bodies and undo
   bool check_chain = false;   // audit the chain state and exit
   std::string validator_key;
+  std::string validator_password_file;
+  std::string slashing_protection;
 };
 
 // Checked values every component reads.
@@ -87,6 +89,10 @@ struct ResolvedNodeOptions {
   uint64_t prune_depth = 0;
   bool check_chain = false;
   std::optional<std::filesystem::path> validator_key;
+  // With validator_key: where the password is read (empty: asked on the terminal) and the
+  // slashing-protection record (default <network datadir>/slashing-protection).
+  std::filesystem::path validator_password_file;
+  std::filesystem::path slashing_protection;
 };
 
 // Pruning below this many blocks is refused: it keeps every reorganisation a healthy

@@ -172,6 +172,43 @@ with tempfile.TemporaryDirectory() as keydir:
     check(status == 1 and "differ" in shown, f"mismatched passwords are refused: {shown!r}")
     check(not os.path.exists(os.path.join(keydir, "x.key")), "nothing is written after a mismatch")
 
+# cairnd loads a voting keystore with --validator-key and its password file, keeps the
+# slashing-protection record in the data dir, and says it is not a validator until bonded.
+with tempfile.TemporaryDirectory() as nodedir:
+    password = os.path.join(nodedir, "password")
+    write_private(password, "validator password\n")
+    keyfile = os.path.join(nodedir, "voting.key")
+    made = run(cairn, "key", "validator-new", "--out", keyfile, "--password-file", password)
+    check(made.returncode == 0, f"key validator-new for cairnd: {made.stderr}")
+    log_path = os.path.join(nodedir, "cairnd.log")
+    with open(log_path, "w") as log:
+        node = subprocess.Popen([cairnd, "--network", "regtest", "--datadir", nodedir, "--mine",
+                                 "--validator-key", keyfile, "--validator-password-file", password],
+                                stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and node.poll() is None:
+                if "validator not voting" in open(log_path).read():
+                    break
+                time.sleep(0.1)
+        finally:
+            node.send_signal(15)
+            try:
+                node.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                node.kill()
+                node.wait()
+    text = open(log_path).read()
+    check("validator key=" in text and "validator not voting" in text,
+          f"cairnd runs its validator duty with the loaded key: {text[-1500:]!r}")
+    check(node.returncode == 0, f"cairnd with a validator key stops cleanly: {node.returncode}")
+    wrong = os.path.join(nodedir, "wrong")
+    write_private(wrong, "not the password\n")
+    bad = run(cairnd, "--network", "regtest", "--datadir", nodedir, "--validator-key", keyfile,
+              "--validator-password-file", wrong)
+    check(bad.returncode == 1 and "--validator-key" in bad.stderr and "wrong password" in bad.stderr,
+          f"a wrong validator password is refused with the reason: {bad.stderr!r}")
+
 for f in failures:
     print("FAIL:", f)
 print(f"cli_test: {len(failures)} failure(s)")

@@ -86,6 +86,20 @@ TEST(NodeOptions, MiningPaysAnAddressOfTheNetwork) {
   EXPECT_NE(wrong.error().message.find("--mine-to"), std::string::npos);
 }
 
+TEST(NodeOptions, ValidatorFilesNeedTheKeyAndDefaultIntoTheDataDir) {
+  const auto key =
+      std::filesystem::temp_directory_path() / ("cairn-options-key-" + std::to_string(::getpid()));
+  std::ofstream(key) << "x";
+  auto r = parse({"--network", "regtest", "--datadir", "/tmp/d", "--validator-key", key.string()});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->slashing_protection, std::filesystem::path("/tmp/d/regtest/slashing-protection"));
+  EXPECT_TRUE(r->validator_password_file.empty());
+  std::filesystem::remove(key);
+  auto orphan = parse({"--validator-password-file", "/tmp/p"});
+  ASSERT_FALSE(orphan.ok());
+  EXPECT_NE(orphan.error().message.find("--validator-key"), std::string::npos);
+}
+
 TEST(NodeOptions, LimitsAtTheirBoundaries) {
   EXPECT_TRUE(parse({"--mine-threads", std::to_string(kMaxMineThreads)}).ok());
   EXPECT_FALSE(parse({"--mine-threads", std::to_string(kMaxMineThreads + 1)}).ok());
