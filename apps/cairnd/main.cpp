@@ -25,8 +25,8 @@ static_assert(std::atomic<bool>::is_always_lock_free, "signal handlers need a lo
 
 extern "C" void request_stop(int) { g_stop.store(true); }
 
-int check_chain(const cairn::Node& node) {
-  auto audit = node.audit();
+int check_chain(const cairn::Node& node, bool replay) {
+  auto audit = node.audit(replay);
   if (!audit) {
     std::cerr << "cairnd: cannot read the chain state: " << audit.error().message << "\n";
     return 1;
@@ -34,7 +34,8 @@ int check_chain(const cairn::Node& node) {
   std::cout << "height " << audit->height << " tip " << audit->tip.hex() << "\n"
             << "coins " << audit->coins << ", validators " << audit->validators << ", indexed transactions "
             << audit->indexed_transactions << ", address entries " << audit->address_entries << "\n"
-            << "blocks checked " << audit->blocks_checked << ", pruned " << audit->blocks_pruned << "\n";
+            << "blocks checked " << audit->blocks_checked << ", pruned " << audit->blocks_pruned
+            << (replay ? ", replayed " + std::to_string(audit->replayed_blocks) : std::string()) << "\n";
   for (const std::string& p : audit->problems) std::cout << "PROBLEM " << p << "\n";
   if (audit->problems_total > audit->problems.size()) {
     std::cout << "... and " << audit->problems_total - audit->problems.size() << " more problems\n";
@@ -86,7 +87,7 @@ int main(int argc, char** argv) {
     std::cerr << "cairnd: " << node.error().message << "\n";
     return 1;
   }
-  if (resolved->check_chain) return check_chain(**node);
+  if (resolved->check_chain) return check_chain(**node, resolved->check_chain_replay);
 
   std::signal(SIGINT, request_stop);
   std::signal(SIGTERM, request_stop);

@@ -33,13 +33,17 @@ constexpr uint64_t kMaxWeightPerByte = 3;
 
 std::string short_hash(const BlockHash& h) { return h.hex().substr(0, 16); }
 
+// The network's rules, with the configured weak-subjectivity checkpoint if any.
+NetworkChainRules rules_for(const ResolvedNodeOptions& options) {
+  ConsensusParams params = consensus_params(options.paths.network);
+  if (options.checkpoint) params.checkpoint = options.checkpoint;
+  return NetworkChainRules(std::move(params));
+}
+
 }  // namespace
 
 Node::Node(const ResolvedNodeOptions& options)
-    : options_(options),
-      rules_(NetworkChainRules::for_network(options.paths.network)),
-      signature_cache_(rng_),
-      checker_(signature_cache_) {}
+    : options_(options), rules_(rules_for(options)), signature_cache_(rng_), checker_(signature_cache_) {}
 
 Node::~Node() = default;
 
@@ -60,6 +64,17 @@ Result<std::unique_ptr<Node>> Node::open(const ResolvedNodeOptions& options,
   chain_options.verify_pool = node->verify_pool_.get();
   CAIRN_TRY(node->chain_,
             ChainManager::open(*node->store_, node->rules_, node->checker_, node->clock_, chain_options));
+
+  // A stored chain that passed the checkpoint's height on another block cannot be kept.
+  if (const auto& checkpoint = params.checkpoint) {
+    const BlockNode* at = node->chain_->at_height(checkpoint->height);
+    if (at != nullptr && at->hash != checkpoint->hash) {
+      return Error{ErrorCode::invalid_argument, "the stored chain has block " + at->hash.hex() +
+                                                    " at height " + std::to_string(checkpoint->height) +
+                                                    ", not the checkpoint " + checkpoint->hash.hex() +
+                                                    ": move " + dir.string() + " away and resynchronise"};
+    }
+  }
 
   MempoolOptions pool_options;
   pool_options.genesis = params.genesis_hash;
@@ -91,7 +106,11 @@ Result<std::unique_ptr<Node>> Node::open(const ResolvedNodeOptions& options,
   return node;
 }
 
-Result<ChainAudit> Node::audit() const { return audit_chain_state(*store_, *chain_); }
+Result<ChainAudit> Node::audit(bool replay) const {
+  CAIRN_TRY(ChainAudit audit, audit_chain_state(*store_, *chain_));
+  if (replay) CAIRN_TRY_STATUS(audit_by_replay(*store_, *chain_, rules_, audit));
+  return audit;
+}
 
 uint64_t Node::next_timestamp() const {
   const uint64_t now = static_cast<uint64_t>(std::max<int64_t>(0, clock_.unix_seconds()));

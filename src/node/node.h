@@ -72,8 +72,9 @@ class Node {
   // Votes this node's validator signed since it was opened.
   uint64_t votes_cast() const { return votes_cast_; }
 
-  // audit_chain_state() of this node's store at its tip.
-  Result<ChainAudit> audit() const;
+  // audit_chain_state() of this node's store at its tip; with `replay`, audit_by_replay()
+  // too (every stored block connected again into a fresh in-memory state and compared).
+  Result<ChainAudit> audit(bool replay) const;
 
   const ChainManager& chain() const { return *chain_; }
 

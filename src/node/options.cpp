@@ -94,12 +94,18 @@ void add_node_options(CLI::App& app, NodeOptions& options) {
       ->capture_default_str();
   app.add_flag("--check-chain", options.check_chain,
                "Check the chain state (UTXO set against the state root, indexes) and exit: 0 when sound");
+  app.add_flag("--check-chain-replay", options.check_chain_replay,
+               "--check-chain, and also rebuild the state from the stored blocks and compare (archive "
+               "nodes; slower, needs memory for the whole state)");
   app.add_option("--validator-key", options.validator_key,
                  "Encrypted keystore file of this node's finality voting key (cairn key validator-new); "
                  "cairnd then votes every epoch");
   app.add_option("--validator-password-file", options.validator_password_file,
                  "File (mode 0600) whose first line is the --validator-key password; default: ask on the "
                  "terminal");
+  app.add_option("--checkpoint", options.checkpoint,
+                 "HEIGHT:HASH of a block every chain must contain (weak subjectivity), replacing the "
+                 "release's; take it from a source you trust");
   app.add_option("--slashing-protection", options.slashing_protection,
                  "The validator's record of signed votes, written before every vote; keep it with the "
                  "key (default: <datadir>/<network>/slashing-protection)");
@@ -123,12 +129,27 @@ Result<ResolvedPaths> resolve_paths(const CommonOptions& options) {
   return paths;
 }
 
+Result<WeakSubjectivityCheckpoint> parse_checkpoint(std::string_view text) {
+  const size_t colon = text.find(':');
+  const std::string_view height_text = text.substr(0, colon);
+  uint64_t height = 0;
+  const auto [end, ec] = std::from_chars(height_text.data(), height_text.data() + height_text.size(), height);
+  if (colon == std::string_view::npos || height_text.empty() || ec != std::errc{} ||
+      end != height_text.data() + height_text.size()) {
+    return Error{ErrorCode::invalid_argument, "expected HEIGHT:HASH, e.g. 1000:00000000a1b2..."};
+  }
+  auto hash = Hash256::from_hex(text.substr(colon + 1));
+  if (!hash) return Error{ErrorCode::invalid_argument, "the hash must be 64 hex digits"};
+  return WeakSubjectivityCheckpoint{height, *hash};
+}
+
 Result<ResolvedNodeOptions> resolve_node_options(const NodeOptions& options) {
   CAIRN_TRY(auto paths, resolve_paths(options.common));
   ResolvedNodeOptions out;
   out.paths = paths;
   out.mine = options.mine;
-  out.check_chain = options.check_chain;
+  out.check_chain = options.check_chain || options.check_chain_replay;
+  out.check_chain_replay = options.check_chain_replay;
   if (!options.mine_to.empty()) {
     auto lock = decode_address(paths.network, options.mine_to);
     if (!lock) return Error{ErrorCode::invalid_argument, "--mine-to: " + lock.error().message};
@@ -150,6 +171,11 @@ Result<ResolvedNodeOptions> resolve_node_options(const NodeOptions& options) {
                                                   std::to_string(kMinPruneDepth)};
   }
   out.prune_depth = options.prune;
+  if (!options.checkpoint.empty()) {
+    auto checkpoint = parse_checkpoint(options.checkpoint);
+    if (!checkpoint) return Error{ErrorCode::invalid_argument, "--checkpoint: " + checkpoint.error().message};
+    out.checkpoint = *checkpoint;
+  }
 
   if (options.rpc_listen.empty()) {
     out.rpc_listen = HostPort{"127.0.0.1", default_rpc_port(paths.network)};

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "consensus/params.h"
 #include "primitives/lock.h"
 #include "primitives/network.h"
 #include "util/result.h"
@@ -54,9 +55,11 @@ struct NodeOptions {
   unsigned mine_threads = 1;  // nonce-search threads
   uint64_t prune = 0;         // 0: archive; N: keep the last N blocks' bodies and undo
   bool check_chain = false;   // audit the chain state and exit
+  bool check_chain_replay = false;
   std::string validator_key;
   std::string validator_password_file;
   std::string slashing_protection;
+  std::string checkpoint;  // HEIGHT:HASH
 };
 
 // Checked values every component reads.
@@ -88,12 +91,18 @@ struct ResolvedNodeOptions {
   unsigned mine_threads = 1;
   uint64_t prune_depth = 0;
   bool check_chain = false;
+  bool check_chain_replay = false;  // implies check_chain
   std::optional<std::filesystem::path> validator_key;
   // With validator_key: where the password is read (empty: asked on the terminal) and the
   // slashing-protection record (default <network datadir>/slashing-protection).
   std::filesystem::path validator_password_file;
   std::filesystem::path slashing_protection;
+  // Replaces the network's compiled-in weak-subjectivity checkpoint (consensus/params.h).
+  std::optional<WeakSubjectivityCheckpoint> checkpoint;
 };
+
+// "HEIGHT:HASH" (the hash as 64 hex digits) as a weak-subjectivity checkpoint.
+Result<WeakSubjectivityCheckpoint> parse_checkpoint(std::string_view text);
 
 // Pruning below this many blocks is refused: it keeps every reorganisation a healthy
 // network can produce between checkpoints, and a day of blocks for peers to sync from.

@@ -65,6 +65,11 @@ with tempfile.TemporaryDirectory() as datadir:
     check(bad.returncode == 1 and "--mine-to" in bad.stderr, "a bad --mine-to address is refused")
     bad = run(cairnd, "--network", "regtest", "--datadir", datadir, "--prune", "10")
     check(bad.returncode == 1 and "--prune" in bad.stderr, "a tiny --prune is refused")
+    # A configured weak-subjectivity checkpoint the stored chain contradicts stops the node.
+    bad = run(cairnd, "--network", "regtest", "--datadir", datadir, "--check-chain", "--checkpoint", "0:" + "ab" * 32)
+    check(bad.returncode == 1 and "not the checkpoint" in bad.stderr, f"a conflicting --checkpoint: {bad.stderr!r}")
+    ahead = run(cairnd, "--network", "regtest", "--datadir", datadir, "--check-chain", "--checkpoint", "5:" + "ab" * 32)
+    check(ahead.returncode == 0, f"a checkpoint above the tip is kept for later: {ahead.stderr!r}")
 help_text = run(cairnd, "--help").stdout
 for flag in ("--network", "--datadir", "--p2p-listen", "--bootstrap", "--rpc-listen", "--mine",
              "--mine-to", "--prune", "--check-chain", "--validator-key", "--config"):

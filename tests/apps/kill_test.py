@@ -2,8 +2,9 @@
 """Crash safety of a real cairnd: SIGKILL it at random moments while it mines and connects
 blocks on regtest, then check the chain state after every restart.
 
-After each kill, `cairnd --check-chain` must find the state sound (the UTXO set hashes to
-the tip's state root, the indexes agree with it and with the stored blocks) and the tip
+After each kill, `cairnd --check-chain-replay` must find the state sound (the UTXO set and
+stake state hash to the tip's state root, the indexes agree with them and with the stored
+blocks, and all of it equals a state rebuilt from the stored blocks alone) and the tip
 must be at least the last block cairnd reported as mined: a block is reported only after
 its submission returned, i.e. after it was durable. Also: a second cairnd on the same data
 directory is refused while one runs, and SIGTERM stops cairnd cleanly.
@@ -55,7 +56,7 @@ def wait_for_blocks(path, count, proc):
 
 
 def check_chain(datadir):
-    out = subprocess.run([cairnd, "--network", "regtest", "--datadir", datadir, "--check-chain"],
+    out = subprocess.run([cairnd, "--network", "regtest", "--datadir", datadir, "--check-chain-replay"],
                          capture_output=True, text=True, timeout=WAIT_LIMIT)
     m = re.search(r"^height (\d+)", out.stdout, re.M)
     return out.returncode, (int(m.group(1)) if m else -1), out.stdout + out.stderr

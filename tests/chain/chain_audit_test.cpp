@@ -100,6 +100,29 @@ TEST_F(ChainAuditTest, AnUnindexedTransactionIsFound) {
   EXPECT_NE(a.problems.front().find("not indexed"), std::string::npos);
 }
 
+TEST_F(ChainAuditTest, AReplayOfTheStoredBlocksMatchesASoundState) {
+  ChainAudit a = audit();
+  ASSERT_TRUE(audit_by_replay(store_, *manager_, chain_.rules(), a).ok());
+  EXPECT_TRUE(a.ok()) << (a.problems.empty() ? "" : a.problems.front());
+  EXPECT_EQ(a.replayed_blocks, a.height);
+}
+
+TEST_F(ChainAuditTest, AReplayFindsIndexEntriesTheBlocksDoNotExplain) {
+  // Consistent with the coins (so the quick audit cannot see it) but not with the blocks:
+  // an address entry of a spent output rewritten as spent by another transaction.
+  const OutPoint genesis_coin = TestChain::coinbase_outpoint(chain_.genesis());
+  const Coin& coin = chain_.state(chain_.genesis_hash()).utxo.at(genesis_coin);
+  const Bytes key = address_key(AddressKey{coin.output.lock, 0, genesis_coin});
+  corrupt(
+      Column::address_index, key,
+      encode(AddressEntry{coin.output.value, coin.coinbase, SpentBy{Txid{}, 0, manager_->tip().height()}}));
+  ChainAudit a = audit();
+  EXPECT_TRUE(a.ok()) << "the quick audit only checks what the coins determine";
+  ASSERT_TRUE(audit_by_replay(store_, *manager_, chain_.rules(), a).ok());
+  ASSERT_EQ(a.problems_total, 1u);
+  EXPECT_NE(a.problems.front().find("differs from the replay"), std::string::npos) << a.problems.front();
+}
+
 TEST(ChainAuditLimits, ProblemsAreCappedButCounted) {
   ChainAudit a;
   for (size_t i = 0; i < ChainAudit::kMaxProblems + 5; ++i) a.problem("p");

@@ -100,6 +100,23 @@ TEST(NodeOptions, ValidatorFilesNeedTheKeyAndDefaultIntoTheDataDir) {
   EXPECT_NE(orphan.error().message.find("--validator-key"), std::string::npos);
 }
 
+TEST(NodeOptions, CheckpointIsHeightColonHash) {
+  const std::string hash(64, 'a');
+  auto ok = parse({"--checkpoint", "1000:" + hash});
+  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  ASSERT_TRUE(ok->checkpoint);
+  EXPECT_EQ(ok->checkpoint->height, 1000u);
+  EXPECT_EQ(ok->checkpoint->hash.hex(), hash);
+  EXPECT_FALSE(parse({}).value().checkpoint);
+  const std::vector<std::string> bad_values{"1000",     "x:" + hash,  "1000:abc",
+                                            ":" + hash, "-1:" + hash, "1000:" + hash + "00"};
+  for (const std::string& bad : bad_values) {
+    auto r = parse({"--checkpoint", bad});
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.error().message.find("--checkpoint"), std::string::npos);
+  }
+}
+
 TEST(NodeOptions, LimitsAtTheirBoundaries) {
   EXPECT_TRUE(parse({"--mine-threads", std::to_string(kMaxMineThreads)}).ok());
   EXPECT_FALSE(parse({"--mine-threads", std::to_string(kMaxMineThreads + 1)}).ok());
