@@ -6,10 +6,8 @@
 #include <string>
 #include <utility>
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include "util/codec.h"
+#include "util/file.h"
 
 namespace cairn {
 namespace {
@@ -24,42 +22,6 @@ constexpr size_t kMaxFileBytes =
 Error io_error(const std::string& what, const std::filesystem::path& path, int err = errno) {
   return Error{ErrorCode::io,
                "slashing protection: " + what + " " + path.string() + ": " + std::strerror(err)};
-}
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-  int close() { return ::close(std::exchange(fd_, -1)); }
-
- private:
-  int fd_;
-};
-
-Status write_file_synced(const std::filesystem::path& path, ByteSpan bytes) {
-  Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600));
-  if (fd.get() < 0) return io_error("cannot create", path);
-  while (!bytes.empty()) {
-    const ssize_t n = ::write(fd.get(), bytes.data(), bytes.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return io_error("cannot write", path);
-    bytes = bytes.subspan(static_cast<size_t>(n));
-  }
-  if (::fsync(fd.get()) != 0) return io_error("cannot fsync", path);
-  if (fd.close() != 0) return io_error("cannot close", path);
-  return {};
-}
-
-Status sync_directory(const std::filesystem::path& dir) {
-  Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (fd.get() < 0) return io_error("cannot open directory", dir);
-  if (::fsync(fd.get()) != 0) return io_error("cannot fsync directory", dir);
-  return {};
 }
 
 Error corrupt(const std::filesystem::path& path, const std::string& why) {
@@ -129,18 +91,10 @@ Bytes SlashingProtection::encode_file(const std::map<PublicKey, SignedVotes>& re
 }
 
 Status SlashingProtection::save(const std::map<PublicKey, SignedVotes>& records) const {
-  std::filesystem::path tmp = path_;
-  tmp += ".tmp";
-  if (auto s = write_file_synced(tmp, encode_file(records)); !s) {
-    ::unlink(tmp.c_str());
-    return s;
+  if (auto written = write_file_atomically(path_, encode_file(records), /*replace=*/true); !written) {
+    return Error{written.error().code, "slashing protection: " + written.error().message};
   }
-  if (::rename(tmp.c_str(), path_.c_str()) != 0) {
-    const int err = errno;
-    ::unlink(tmp.c_str());
-    return io_error("cannot rename " + tmp.string() + " to", path_, err);
-  }
-  return sync_directory(path_.has_parent_path() ? path_.parent_path() : std::filesystem::path("."));
+  return {};
 }
 
 Status SlashingProtection::check_and_record(const Vote& vote, const Hash256& message) {

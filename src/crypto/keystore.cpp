@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "util/codec.h"
+#include "util/file.h"
 
 namespace cairn {
 namespace {
@@ -147,82 +148,6 @@ std::string errno_text(int err) { return std::strerror(err); }
 
 std::string in_quotes(const std::filesystem::path& path) { return "'" + path.string() + "'"; }
 
-// Closes a descriptor on every path out of a function.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  Fd& operator=(Fd&&) = delete;
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-  // Closes now, reporting the error close() gives (a delayed write error on some systems).
-  int close() {
-    const int rc = ::close(fd_);
-    fd_ = -1;
-    return rc;
-  }
-
- private:
-  int fd_;
-};
-
-// Opens a file that holds a secret: a regular file that group and others cannot access.
-Result<Fd> open_private_file(const std::filesystem::path& path) {
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.get() < 0) return Error{ErrorCode::io, "cannot open " + in_quotes(path) + ": " + errno_text(errno)};
-  struct stat st {};
-  if (::fstat(fd.get(), &st) != 0)
-    return Error{ErrorCode::io, "cannot stat " + in_quotes(path) + ": " + errno_text(errno)};
-  if (!S_ISREG(st.st_mode)) return Error{ErrorCode::io, in_quotes(path) + " is not a regular file"};
-  if ((st.st_mode & 077) != 0) {
-    char mode[8];
-    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-    return Error{ErrorCode::invalid_argument,
-                 "permissions " + std::string(mode) + " for " + in_quotes(path) +
-                     " are too open: it holds a secret and must not be accessible "
-                     "by group or others (chmod 600 " +
-                     in_quotes(path) + ")"};
-  }
-  return Result<Fd>(std::move(fd));
-}
-
-// Reads at most `max` bytes from `fd` into `out`; returns the count or -1 with errno set.
-// One byte more than `max` is attempted so that a longer file can be told apart.
-ssize_t read_up_to(int fd, uint8_t* out, size_t max) {
-  size_t total = 0;
-  while (total < max) {
-    const ssize_t n = ::read(fd, out + total, max - total);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return -1;
-    if (n == 0) break;
-    total += static_cast<size_t>(n);
-  }
-  return static_cast<ssize_t>(total);
-}
-
-Status write_all(int fd, ByteSpan bytes) {
-  size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Error{ErrorCode::io, errno_text(errno)};
-    done += static_cast<size_t>(n);
-  }
-  return {};
-}
-
-Status fsync_directory(const std::filesystem::path& dir) {
-  Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (fd.get() < 0 || ::fsync(fd.get()) != 0) {
-    return Error{ErrorCode::io, "cannot sync directory " + in_quotes(dir) + ": " + errno_text(errno)};
-  }
-  return {};
-}
-
 // Reads one line (without its ending) from `fd` into a secret buffer.
 Result<SecretBytes> read_password_line(int fd, const std::string& source) {
   SecretBytes buffer(kMaxPasswordBytes + 2);  // room for "\r\n" after the longest password
@@ -270,7 +195,7 @@ class EchoOff {
 Result<SecretBytes> ask(int tty, std::string_view prompt) {
   const EchoOff echo_off(tty);
   if (!echo_off.active()) return Error{ErrorCode::io, "cannot turn off echo on the terminal"};
-  CAIRN_TRY_STATUS(write_all(tty, as_bytes(prompt)));
+  CAIRN_TRY_STATUS(write_all(tty, as_bytes(prompt), "/dev/tty"));
   return read_password_line(tty, "the terminal");
 }
 
@@ -400,53 +325,20 @@ Result<KeyPair> open_validator_keystore(ByteSpan file, std::string_view password
 }
 
 Status write_keystore_file(const std::filesystem::path& path, ByteSpan file_bytes, bool overwrite) {
-  const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
-  std::string tmp = (dir / ("." + path.filename().string() + ".tmp-XXXXXX")).string();
-  // mkstemp creates the file with mode 0600 and O_EXCL, so the secret is never readable by
-  // others, not even for a moment.
-  Fd fd(::mkostemp(tmp.data(), O_CLOEXEC));
-  if (fd.get() < 0)
-    return Error{ErrorCode::io, "cannot create a file in " + in_quotes(dir) + ": " + errno_text(errno)};
-  auto fail = [&](const std::string& what) {
-    ::unlink(tmp.c_str());
-    return Error{ErrorCode::io, what};
-  };
-  if (auto s = write_all(fd.get(), file_bytes); !s)
-    return fail("cannot write " + in_quotes(tmp) + ": " + s.error().message);
-  if (::fsync(fd.get()) != 0) return fail("cannot sync " + in_quotes(tmp) + ": " + errno_text(errno));
-  if (fd.close() != 0) return fail("cannot close " + in_quotes(tmp) + ": " + errno_text(errno));
-  // RENAME_NOREPLACE makes "refuse an existing file" atomic: no window in which another
-  // writer's file could be replaced.
-  const int rc = overwrite ? ::rename(tmp.c_str(), path.c_str())
-                           : ::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, path.c_str(), RENAME_NOREPLACE);
-  if (rc != 0) {
-    const int err = errno;
-    if (err == EEXIST) return fail(in_quotes(path) + " already exists; refusing to overwrite it");
-    return fail("cannot rename " + in_quotes(tmp) + " to " + in_quotes(path) + ": " + errno_text(err));
-  }
-  return fsync_directory(dir);
+  return write_file_atomically(path, file_bytes, overwrite);
 }
 
 Result<Bytes> read_keystore_file(const std::filesystem::path& path) {
-  CAIRN_TRY(const Fd fd, open_private_file(path));
-  Bytes bytes(kMaxKeystoreFileBytes + 1);
-  const ssize_t n = read_up_to(fd.get(), bytes.data(), bytes.size());
-  if (n < 0) return Error{ErrorCode::io, "cannot read " + in_quotes(path) + ": " + errno_text(errno)};
-  if (static_cast<size_t>(n) > kMaxKeystoreFileBytes) {
-    return Error{ErrorCode::limit, in_quotes(path) + " is larger than a keystore can be (" +
-                                       std::to_string(kMaxKeystoreFileBytes) + " bytes)"};
-  }
-  bytes.resize(static_cast<size_t>(n));
-  return bytes;
+  return read_private_file(path, kMaxKeystoreFileBytes);
 }
 
 Result<SecretBytes> read_password_file(const std::filesystem::path& path) {
-  CAIRN_TRY(const Fd fd, open_private_file(path));
+  CAIRN_TRY(const UniqueFd fd, open_private_file(path));
   return read_password_line(fd.get(), in_quotes(path));
 }
 
 Result<SecretBytes> prompt_password(std::string_view prompt, bool confirm) {
-  Fd tty(::open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC));
+  UniqueFd tty(::open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC));
   if (tty.get() < 0) {
     return Error{ErrorCode::io, "no terminal to ask for the password on"};
   }

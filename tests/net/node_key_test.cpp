@@ -50,7 +50,8 @@ TEST_F(NodeKeyTest, CreatedOnceThenLoaded) {
   ASSERT_EQ(::stat(path_.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 07777, 0600u);
   EXPECT_EQ(static_cast<size_t>(st.st_size), kEd25519PrivateKeyProtobufLength);
-  EXPECT_FALSE(fs::exists(dir_ / "node_key.tmp"));
+  // Nothing else is left behind (the temporary file was renamed into place).
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir_), fs::directory_iterator()), 1);
 
   auto loaded = load_or_create_node_key(path_);
   ASSERT_TRUE(loaded.ok()) << loaded.error().message;
@@ -82,7 +83,7 @@ TEST_F(NodeKeyTest, ReadsTheSpecKeyAndReplacesAtomically) {
 TEST_F(NodeKeyTest, RefusesLoosePermissions) {
   ASSERT_TRUE(load_or_create_node_key(path_).ok());
   ASSERT_EQ(::chmod(path_.c_str(), 0644), 0);
-  expect_refused("has mode 0644");
+  expect_refused("permissions 0644");
   ASSERT_EQ(::chmod(path_.c_str(), 0620), 0);
   expect_refused("chmod 600");
   ASSERT_EQ(::chmod(path_.c_str(), 0400), 0);  // stricter than 0600 is fine
