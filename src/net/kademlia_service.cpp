@@ -99,11 +99,13 @@ asio::awaitable<Result<kadpb::Message>> KademliaService::request(KadPeer peer, k
     co_return written.error();
   }
   if (!answered) {
-    co_await stream.close();
+    if (Status closed = co_await stream.close(); !closed) co_return closed.error();
     co_return kadpb::Message{};
   }
   Result<Bytes> body = co_await read_length_prefixed(stream, kMaxKadMessageSize);
-  co_await stream.close();
+  // With the answer in hand a failed close changes nothing (the remote may reset the
+  // stream once it has answered).
+  static_cast<void>(co_await stream.close());
   if (!body) co_return body.error();
   CAIRN_CO_TRY(kadpb::Message reply, decode_kad_message(*body));
   if (reply.type() != message.type())
@@ -326,8 +328,10 @@ asio::awaitable<void> KademliaService::serve_inbound(Stream stream) {
       log("bad request from " + peer.to_base58() + ": " + reply.error().message);
       co_await stream.reset();
     } else if (*reply) {
-      if (Status written = co_await stream.write(frame_kad_message(**reply)); written)
-        co_await stream.close();
+      if (Status written = co_await stream.write(frame_kad_message(**reply)); written) {
+        if (Status closed = co_await stream.close(); !closed)
+          log("closing an answer to " + peer.to_base58() + ": " + closed.error().message);
+      }
     }
   }
   co_await run_on(strand_, leave_inbound(peer));
