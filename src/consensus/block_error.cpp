@@ -74,8 +74,6 @@ const char* to_string(BlockError e) {
       return "reorg-too-deep";
     case BlockError::bad_payload:
       return "bad-payload";
-    case BlockError::lock_limits:
-      return "lock-limits";
   }
   return "unknown";
 }

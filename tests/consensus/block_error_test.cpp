@@ -10,7 +10,7 @@ namespace {
 
 TEST(BlockError, EveryReasonHasItsOwnName) {
   std::set<std::string> names;
-  for (unsigned raw = 0; raw <= static_cast<unsigned>(BlockError::lock_limits); ++raw) {
+  for (unsigned raw = 0; raw <= static_cast<unsigned>(BlockError::bad_payload); ++raw) {
     const std::string name = to_string(static_cast<BlockError>(raw));
     EXPECT_NE(name, "unknown") << raw;
     EXPECT_TRUE(names.insert(name).second) << "duplicate name " << name;
@@ -21,7 +21,7 @@ TEST(BlockError, NumbersAreStable) {
   // Reported to peers: a renumbering is a protocol change.
   EXPECT_EQ(static_cast<int>(BlockError::bad_header), 0);
   EXPECT_EQ(static_cast<int>(BlockError::known_invalid), 14);
-  EXPECT_EQ(static_cast<int>(BlockError::lock_limits), 35);
+  EXPECT_EQ(static_cast<int>(BlockError::bad_payload), 34);
 }
 
 }  // namespace
