@@ -37,20 +37,9 @@ Seed seed_of(size_t key) {
   return seed;
 }
 
-// A bond of kBond for voting key `key`, paid from `coin` (an output of key 0).
+// A bond of kBond for voting key `key`, paid from `funding` (an output of key 0).
 Transaction bond(const Transaction& funding, size_t key, const BlockHash& genesis) {
-  Transaction tx;
-  tx.inputs = {TxIn{OutPoint{txid(funding), 0}, {}}};
-  tx.outputs = {TxOut{funding.outputs[0].value - kBond - kFee, test::miner_lock()}};
-  tx.payload =
-      Payload{PayloadKind::bond,
-              encode_bond_body(BondBody{test::test_key(key).public_key(), test::miner_lock(), kBond})};
-  const auto digests = compute_sighash_digests(tx, funding.outputs).value();
-  const auto all = static_cast<uint8_t>(SighashType::all);
-  const Hash256 msg = signature_hash(tx, digests, 0, all, genesis).value();
-  tx.inputs[0].witness =
-      KeySpend{test::test_key(0).public_key(), TypedSignature{test::test_key(0).sign(msg), all}};
-  return tx;
+  return test::signed_bond(funding, test::test_key(key).public_key(), kBond, kFee, genesis);
 }
 
 class FinalityChainTest : public ::testing::Test {

@@ -15,6 +15,8 @@
 #include "chain/chain_manager.h"
 #include "chain/miner.h"
 #include "chain/network_rules.h"
+#include "primitives/sighash.h"
+#include "primitives/staking.h"
 #include "storage/memory_store.h"
 #include "support/keys.h"
 #include "util/clock.h"
@@ -25,6 +27,22 @@ namespace cairn::test {
 inline const OutputLock& miner_lock() {
   static const OutputLock lock = key_hash_lock(test_key(0).public_key());
   return lock;
+}
+
+// A bond of `amount` for `voting_key`, owned by key 0 (miner_lock()) and paid from output 0
+// of `funding` (a coin of key 0, e.g. a coinbase mined here), the change minus `fee` back
+// to key 0, signed.
+inline Transaction signed_bond(const Transaction& funding, const PublicKey& voting_key, Amount amount,
+                               Amount fee, const BlockHash& genesis) {
+  Transaction tx;
+  tx.inputs = {TxIn{OutPoint{txid(funding), 0}, {}}};
+  tx.outputs = {TxOut{funding.outputs[0].value - amount - fee, miner_lock()}};
+  tx.payload = Payload{PayloadKind::bond, encode_bond_body(BondBody{voting_key, miner_lock(), amount})};
+  const auto digests = compute_sighash_digests(tx, funding.outputs).value();
+  const auto all = static_cast<uint8_t>(SighashType::all);
+  const Hash256 msg = signature_hash(tx, digests, 0, all, genesis).value();
+  tx.inputs[0].witness = KeySpend{test_key(0).public_key(), TypedSignature{test_key(0).sign(msg), all}};
+  return tx;
 }
 
 class RegtestNode {

@@ -26,16 +26,7 @@ constexpr Amount kFee = 1'000;
 const KeyPair& voter(size_t i) { return test::test_key(kFirstVotingKey + i); }
 
 Transaction bond(const Transaction& funding, const PublicKey& voting_key, const BlockHash& genesis) {
-  Transaction tx;
-  tx.inputs = {TxIn{OutPoint{txid(funding), 0}, {}}};
-  tx.outputs = {TxOut{funding.outputs[0].value - kBond - kFee, test::miner_lock()}};
-  tx.payload = Payload{kBondPayload, encode_bond_body(BondBody{voting_key, test::miner_lock(), kBond})};
-  const auto digests = compute_sighash_digests(tx, funding.outputs).value();
-  const auto all = static_cast<uint8_t>(SighashType::all);
-  const Hash256 msg = signature_hash(tx, digests, 0, all, genesis).value();
-  tx.inputs[0].witness =
-      KeySpend{test::test_key(0).public_key(), TypedSignature{test::test_key(0).sign(msg), all}};
-  return tx;
+  return test::signed_bond(funding, voting_key, kBond, kFee, genesis);
 }
 
 class VotePoolTest : public ::testing::Test {

@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include "chain/regtest_fixture.h"
 #include "consensus/finality.h"
 #include "consensus/params.h"
 #include "primitives/sighash.h"
@@ -30,22 +31,11 @@ constexpr uint64_t kMaxBlocks = 120;
 
 const ConsensusParams& regtest() { return consensus_params(Network::regtest); }
 const FinalityParams& finality() { return regtest().finality; }
-OutputLock owner_lock() { return key_hash_lock(test::test_key(0).public_key()); }
 
 // A bond of kBond for the validator's key, paid from output 0 of `funding` (key 0's).
 Transaction bond(const Transaction& funding, Amount amount = kBond) {
-  Transaction tx;
-  tx.inputs = {TxIn{OutPoint{txid(funding), 0}, {}}};
-  tx.outputs = {TxOut{funding.outputs[0].value - amount - kFee, owner_lock()}};
-  tx.payload =
-      Payload{kBondPayload,
-              encode_bond_body(BondBody{test::test_key(kVotingKey).public_key(), owner_lock(), amount})};
-  const auto digests = compute_sighash_digests(tx, funding.outputs).value();
-  const auto all = static_cast<uint8_t>(SighashType::all);
-  const Hash256 msg = signature_hash(tx, digests, 0, all, regtest().genesis_hash).value();
-  tx.inputs[0].witness =
-      KeySpend{test::test_key(0).public_key(), TypedSignature{test::test_key(0).sign(msg), all}};
-  return tx;
+  return test::signed_bond(funding, test::test_key(kVotingKey).public_key(), amount, kFee,
+                           regtest().genesis_hash);
 }
 
 class NodeTest : public ::testing::Test {
@@ -56,7 +46,7 @@ class NodeTest : public ::testing::Test {
     options_.paths = ResolvedPaths{Network::regtest, dir_, dir_ / "regtest"};
     std::filesystem::create_directories(options_.paths.network_datadir);
     options_.mine = true;
-    options_.mine_to = owner_lock();
+    options_.mine_to = test::miner_lock();
     options_.mine_threads = 1;
   }
   void TearDown() override {
