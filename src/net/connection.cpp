@@ -81,6 +81,7 @@ Connection::Connection(Strand strand, asio::ip::tcp::socket socket, Direction di
       read_buffer_(kReadChunkSize),
       writer_signal_(strand_),
       drained_signal_(strand_),
+      shutdown_signal_(strand_),
       watchdog_timer_(strand_),
       keepalive_timer_(strand_) {}
 
@@ -125,9 +126,15 @@ asio::awaitable<Status> Connection::upgrade(std::optional<PeerId> expected) {
   const bool dialer = direction_ == Direction::outbound;
   const std::vector<std::string> noise_id{std::string(kNoiseProtocolId)};
 
+  // 0. In a private network, the nonces; from here on every byte is XORed (read_raw, send_raw).
+  Bytes input;
+  if (options_.psk) {
+    CAIRN_CO_TRY(input, co_await exchange_pnet_nonces());
+  }
+
   // 1. The security protocol, over the raw socket.
   auto security = dialer ? MultistreamSelect::dialer(noise_id) : MultistreamSelect::listener(noise_id);
-  CAIRN_CO_TRY(Bytes leftover, co_await select(security, {}, false));
+  CAIRN_CO_TRY(Bytes leftover, co_await select(security, std::move(input), false));
 
   // 2. Noise XX. Our payload offers Yamux as the early muxer (NoiseOptions' default).
   NoiseOptions noise_options;
@@ -161,6 +168,24 @@ asio::awaitable<Status> Connection::upgrade(std::optional<PeerId> expected) {
   co_return Status{};
 }
 
+asio::awaitable<Result<Bytes>> Connection::exchange_pnet_nonces() {
+  PnetNonce nonce{};
+  rng_.fill(nonce);
+  send_raw(nonce);  // before pnet_ exists: the nonce goes in the clear
+  pnet_.emplace(std::move(*options_.psk), nonce);
+  options_.psk.reset();  // the session holds the key until the peer's nonce arrives
+  const auto deadline = SteadyClock::now() + options_.pnet_nonce_timeout;
+  awaiting_pnet_nonce_ = true;
+  Bytes plaintext;
+  while (!pnet_->ready()) {
+    const Duration left = std::min<Duration>(deadline - SteadyClock::now(), options_.handshake_read_timeout);
+    CAIRN_CO_TRY(Bytes wire, co_await read_socket(std::max<Duration>(left, Duration::zero())));
+    plaintext = pnet_->receive(wire);
+  }
+  awaiting_pnet_nonce_ = false;
+  co_return plaintext;
+}
+
 asio::awaitable<Result<Bytes>> Connection::select(MultistreamSelect& selector, Bytes input, bool secured) {
   for (;;) {
     const Bytes output = selector.take_output();
@@ -179,8 +204,14 @@ asio::awaitable<Result<Bytes>> Connection::select(MultistreamSelect& selector, B
 }
 
 asio::awaitable<Result<Bytes>> Connection::read_raw() {
-  if (closed_) co_return closed_error();
   const Duration timeout = yamux_ ? options_.idle_timeout : options_.handshake_read_timeout;
+  CAIRN_CO_TRY(Bytes bytes, co_await read_socket(timeout));
+  if (pnet_) bytes = pnet_->receive(bytes);
+  co_return bytes;
+}
+
+asio::awaitable<Result<Bytes>> Connection::read_socket(Duration timeout) {
+  if (closed_) co_return closed_error();
   set_deadline(read_deadline_, SteadyClock::now() + timeout);
   error_code ec;
   const size_t n = co_await socket_.async_read_some(asio::buffer(read_buffer_),
@@ -199,7 +230,9 @@ asio::awaitable<Result<Bytes>> Connection::read_secured() {
 
 void Connection::send_raw(ByteSpan bytes) {
   if (closed_ || bytes.empty()) return;
+  const size_t start = send_queue_.size();
   send_queue_.insert(send_queue_.end(), bytes.begin(), bytes.end());
+  if (pnet_) pnet_->seal(std::span<uint8_t>(send_queue_).subspan(start));
   writer_signal_.cancel();
 }
 
@@ -270,7 +303,7 @@ void Connection::on_event(const YamuxEvent& event) {
         slot->reset = true;
         slot->read_signal.cancel();
         slot->write_signal.cancel();
-        streams_.erase(found);
+        erase_stream(event.stream);
       }
       break;
     case YamuxEvent::Kind::writable:
@@ -288,7 +321,12 @@ void Connection::on_event(const YamuxEvent& event) {
 // Both sides have closed: no event can concern the stream any more (unread data stays
 // readable through the Stream, which holds the slot).
 void Connection::forget_if_done(const StreamSlot& slot) {
-  if (slot.local_closed && slot.remote_closed) streams_.erase(slot.id);
+  if (slot.local_closed && slot.remote_closed) erase_stream(slot.id);
+}
+
+void Connection::erase_stream(StreamId id) {
+  streams_.erase(id);
+  if (shutting_down_ && streams_.empty()) shutdown_signal_.cancel();
 }
 
 asio::awaitable<void> Connection::writer() {
@@ -301,8 +339,11 @@ asio::awaitable<void> Connection::writer() {
     const Bytes batch = std::exchange(send_queue_, {});
     set_deadline(write_deadline_, SteadyClock::now() + options_.write_timeout);
     error_code ec;
+    write_in_flight_ = true;
     co_await asio::async_write(socket_, asio::buffer(batch), asio::redirect_error(asio::use_awaitable, ec));
+    write_in_flight_ = false;
     write_deadline_ = SteadyClock::time_point::max();
+    if (shutting_down_) shutdown_signal_.cancel();
     if (closed_) break;
     if (ec) {
       close("write: " + ec.message());
@@ -323,7 +364,9 @@ asio::awaitable<void> Connection::watchdog() {
     if (now >= handshake_deadline_) {
       close("handshake timed out");
     } else if (now >= read_deadline_) {
-      close(yamux_ ? "idle: nothing received in time" : "handshake read timed out");
+      close(yamux_                 ? "idle: nothing received in time"
+            : awaiting_pnet_nonce_ ? "pnet: no nonce from the peer in time (does it use a pre-shared key?)"
+                                   : "handshake read timed out");
     } else if (now >= write_deadline_) {
       close("write timed out: the peer does not read");
     }
@@ -365,12 +408,36 @@ void Connection::close(const std::string& reason) {
   drained_signal_.cancel();
   watchdog_timer_.cancel();
   keepalive_timer_.cancel();
+  shutdown_signal_.cancel();
   for (auto& [id, slot] : streams_) {
     slot->read_signal.cancel();
     slot->write_signal.cancel();
   }
   streams_.clear();
   callbacks_.on_closed(*this);
+}
+
+asio::awaitable<void> Connection::shut_down(Duration grace) {
+  auto self = shared_from_this();
+  if (closed_ || shutting_down_) co_return;
+  if (!yamux_) {  // still handshaking: nothing to finish
+    close("shut down");
+    co_return;
+  }
+  shutting_down_ = true;
+  yamux_->go_away(GoAwayCode::normal);
+  pump();
+  const auto deadline = SteadyClock::now() + grace;
+  // The read loop keeps serving the open streams; each one that ends, and each finished
+  // write, wakes us to look again.
+  while (!closed_ && (!streams_.empty() || !send_queue_.empty() || write_in_flight_) &&
+         SteadyClock::now() < deadline) {
+    co_await wait_signal(shutdown_signal_, deadline - SteadyClock::now());
+  }
+  if (closed_) co_return;
+  close(streams_.empty() ? "shut down"
+                         : "shut down: " + std::to_string(streams_.size()) +
+                               " stream(s) still open after the grace period");
 }
 
 asio::awaitable<Result<Stream>> Connection::open_stream() {
@@ -441,7 +508,7 @@ asio::awaitable<void> Connection::stream_reset(std::shared_ptr<StreamSlot> slot)
   if (closed_ || slot->reset) co_return;
   slot->reset = true;
   yamux_->reset(slot->id);
-  streams_.erase(slot->id);
+  erase_stream(slot->id);
   pump();
 }
 

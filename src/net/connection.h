@@ -1,6 +1,8 @@
 // One libp2p connection over TCP, driven by C++20 coroutines on its own strand: the upgrade
-// (multistream-select "/noise" -> Noise XX -> Yamux, the muxer taken from Noise's early
-// negotiation or else multistream-selected) and then the Yamux streams on top.
+// (in a private network first the pnet nonce exchange, after which every byte is XORed with
+// XSalsa20 (pnet.h); then multistream-select "/noise" -> Noise XX -> Yamux, the muxer taken
+// from Noise's early negotiation or else multistream-selected) and then the Yamux streams on
+// top. shut_down() closes gracefully: Yamux GoAway, then the open streams get a grace period.
 //
 //   coroutines  establish() (connect, upgrade) then serve() (the read loop), plus a writer
 //               (the only one writing to the socket), a watchdog (deadlines) and a keepalive
@@ -35,6 +37,7 @@
 #include "net/multiaddr.h"
 #include "net/multistream.h"
 #include "net/noise.h"
+#include "net/pnet.h"
 #include "net/yamux.h"
 #include "util/bytes.h"
 #include "util/result.h"
@@ -52,6 +55,8 @@ inline constexpr Duration kDefaultHandshakeReadTimeout = std::chrono::seconds(10
 inline constexpr Duration kDefaultIdleTimeout = std::chrono::seconds(60);
 inline constexpr Duration kDefaultWriteTimeout = std::chrono::seconds(30);
 inline constexpr Duration kDefaultStreamTimeout = std::chrono::seconds(30);
+// In a private network, how long we wait for the peer's nonce (js-libp2p waits 1 s).
+inline constexpr Duration kDefaultPnetNonceTimeout = std::chrono::seconds(5);
 // Bytes queued for the socket above which the read loop pauses.
 inline constexpr size_t kMaxSendQueueBytes = 1024 * 1024;
 // One socket read.
@@ -68,6 +73,11 @@ struct ConnectionOptions {
   // muxer is negotiated with multistream-select after the handshake.
   bool early_muxer = true;
   YamuxConfig yamux;
+  // The private network's key (pnet.h): set, the connection speaks only to peers holding the
+  // same key. Both sides must agree; a mismatch fails the upgrade (multistream or Noise sees
+  // noise) and the connection closes.
+  std::optional<Psk> psk;
+  Duration pnet_nonce_timeout = kDefaultPnetNonceTimeout;
 };
 
 enum class Direction : uint8_t { inbound, outbound };
@@ -138,6 +148,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   asio::awaitable<void> serve();
   // Closes the socket and fails every stream; logs `reason`. Idempotent. Call on strand().
   void close(const std::string& reason);
+  // Graceful close: sends Yamux GoAway(normal) (no new streams either way), lets the open
+  // streams finish for up to `grace` while the connection keeps serving them, flushes what
+  // is queued for the socket, then close()s. Returns once closed (a second call while the
+  // first waits returns at once). Run on strand().
+  asio::awaitable<void> shut_down(Duration grace);
 
   // A new outbound stream (protocol not negotiated yet). Run on strand().
   asio::awaitable<Result<Stream>> open_stream();
@@ -158,7 +173,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Runs `select` over the raw socket (before Noise) or the secured channel, starting with
   // `input` already received; returns the bytes that came after the negotiation.
   asio::awaitable<Result<Bytes>> select(MultistreamSelect& select, Bytes input, bool secured);
+  // In a private network: sends our nonce, waits (bounded) for the peer's; returns the
+  // plaintext that came after it.
+  asio::awaitable<Result<Bytes>> exchange_pnet_nonces();
+  // The next bytes below Noise: from the socket, decrypted in a private network.
   asio::awaitable<Result<Bytes>> read_raw();
+  // One socket read as it came, bounded by `timeout` (the watchdog closes on expiry).
+  asio::awaitable<Result<Bytes>> read_socket(Duration timeout);
+  // Queues bytes for the writer; in a private network they are encrypted here, in order.
   asio::awaitable<Result<Bytes>> read_secured();
   void send_raw(ByteSpan bytes);
   void send_secured(ByteSpan plaintext);
@@ -166,6 +188,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void pump();
   void on_event(const YamuxEvent& event);
   void forget_if_done(const StreamSlot& slot);
+  void erase_stream(StreamId id);
 
   asio::awaitable<void> writer();
   asio::awaitable<void> watchdog();
@@ -192,6 +215,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string close_reason_;
   std::optional<PeerId> remote_peer_;
   std::optional<Multiaddr> remote_address_;
+  std::optional<PnetSession> pnet_;
+  bool awaiting_pnet_nonce_ = false;
   std::optional<NoiseTransport> transport_;
   std::optional<YamuxSession> yamux_;
   std::map<StreamId, std::shared_ptr<StreamSlot>> streams_;
@@ -200,6 +225,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Bytes send_queue_;  // bytes for the writer, at most about kMaxSendQueueBytes
   asio::steady_timer writer_signal_;
   asio::steady_timer drained_signal_;  // wakes the read loop paused by back-pressure
+  bool write_in_flight_ = false;
+  bool shutting_down_ = false;
+  asio::steady_timer shutdown_signal_;  // wakes shut_down(): a stream ended or a write finished
 
   SteadyClock::time_point handshake_deadline_ = SteadyClock::time_point::max();
   SteadyClock::time_point read_deadline_ = SteadyClock::time_point::max();

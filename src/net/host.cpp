@@ -1,14 +1,16 @@
 #include "net/host.h"
 
+#include <algorithm>
 #include <exception>
 #include <iostream>
 
+#include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 
 #include "net/ping.h"
-#include "net/tcp_transport.h"
 
 namespace cairn::net {
 namespace {
@@ -18,6 +20,14 @@ using boost::system::error_code;
 
 // Completion for detached coroutines: nothing in Cairn's network code throws on peer input,
 // so an exception here is a bug worth a log line, but not worth the process.
+bool contains(const std::vector<std::string>& list, std::string_view item) {
+  return std::find(list.begin(), list.end(), item) != list.end();
+}
+
+void add_unique(std::vector<Multiaddr>& list, const Multiaddr& address) {
+  if (std::find(list.begin(), list.end(), address) == list.end()) list.push_back(address);
+}
+
 auto log_exception(std::string what) {
   return [what = std::move(what)](std::exception_ptr error) {
     if (!error) return;
@@ -45,6 +55,11 @@ std::shared_ptr<Host> Host::create(asio::io_context& io, KeyPair identity, HostO
   host->set_handler(std::string(kIdentifyPushProtocolId), [weak](Stream stream) -> asio::awaitable<void> {
     if (auto self = weak.lock()) co_await self->serve_identify_push(std::move(stream));
   });
+  if (host->options_.autonat.serve) {
+    host->set_handler(std::string(kAutonatProtocolId), [weak](Stream stream) -> asio::awaitable<void> {
+      if (auto self = weak.lock()) co_await self->serve_autonat(std::move(stream));
+    });
+  }
   host->set_handler(std::string(kPingProtocolId), [weak](Stream stream) -> asio::awaitable<void> {
     Status answered = co_await answer_ping(stream);
     auto self = weak.lock();
@@ -59,7 +74,10 @@ Host::Host(asio::io_context& io, KeyPair identity, HostOptions options)
       strand_(asio::make_strand(io)),
       identity_(std::make_shared<const KeyPair>(std::move(identity))),
       peer_id_(PeerId::from_public_key(identity_->public_key())),
-      options_(std::move(options)) {}
+      options_(std::move(options)),
+      observed_(options_.observed_address_threshold),
+      autonat_limiter_(options_.autonat.requests_per_peer, options_.autonat.requests_global,
+                       options_.autonat.rate_window) {}
 
 void Host::log(const std::string& message) const {
   if (options_.log) {
@@ -70,8 +88,13 @@ void Host::log(const std::string& message) const {
 }
 
 void Host::set_handler(const std::string& protocol, StreamHandler handler) {
-  MutexLock lock(mutex_);
-  handlers_[protocol] = std::move(handler);
+  bool added = false;
+  {
+    MutexLock lock(mutex_);
+    added = handlers_.find(protocol) == handlers_.end();
+    handlers_[protocol] = std::move(handler);
+  }
+  if (added) schedule_identify_push();
 }
 
 std::vector<std::string> Host::protocols() const {
@@ -99,12 +122,74 @@ Result<Multiaddr> Host::listen(const Multiaddr& address) {
     acceptors_.push_back(acceptor);
   }
   asio::co_spawn(strand_, accept_loop(acceptor), log_exception("accept loop"));
+  schedule_identify_push();
   return listening;
 }
 
 std::vector<Multiaddr> Host::listen_addresses() const {
   MutexLock lock(mutex_);
   return listen_addresses_;
+}
+
+void Host::add_external_address(const Multiaddr& address) {
+  {
+    MutexLock lock(mutex_);
+    if (std::find(external_addresses_.begin(), external_addresses_.end(), address) !=
+        external_addresses_.end())
+      return;
+    external_addresses_.push_back(address);
+  }
+  schedule_identify_push();
+}
+
+void Host::remove_external_address(const Multiaddr& address) {
+  {
+    MutexLock lock(mutex_);
+    const auto it = std::find(external_addresses_.begin(), external_addresses_.end(), address);
+    if (it == external_addresses_.end()) return;
+    external_addresses_.erase(it);
+  }
+  schedule_identify_push();
+}
+
+std::vector<Multiaddr> Host::external_addresses() const {
+  MutexLock lock(mutex_);
+  return external_addresses_;
+}
+
+std::vector<Multiaddr> Host::announced_addresses() const {
+  MutexLock lock(mutex_);
+  return announced_addresses_locked();
+}
+
+std::vector<Multiaddr> Host::announced_addresses_locked() const {
+  std::vector<Multiaddr> out;
+  for (const auto& address : listen_addresses_) add_unique(out, address);
+  for (const auto& address : external_addresses_) add_unique(out, address);
+  if (autonat_reachability_ != Reachability::is_private) {
+    auto add_if_public = [&out](const Multiaddr& address) {
+      const auto ip = multiaddr_ip(address);
+      if (ip && is_public_address(*ip)) add_unique(out, address);
+    };
+    for (const auto& address : observed_.confirmed()) add_if_public(address);
+    for (const auto& address : autonat_reached_) add_if_public(address);
+  }
+  return out;
+}
+
+std::vector<ObservedAddress> Host::observed_addresses() const {
+  MutexLock lock(mutex_);
+  return observed_.addresses();
+}
+
+Reachability Host::reachability() const {
+  MutexLock lock(mutex_);
+  if (autonat_reachability_ != Reachability::unknown) return autonat_reachability_;
+  for (const auto& address : observed_.confirmed()) {
+    const auto ip = multiaddr_ip(address);
+    if (ip && is_public_address(*ip)) return Reachability::is_public;
+  }
+  return Reachability::unknown;
 }
 
 asio::awaitable<void> Host::accept_loop(std::shared_ptr<tcp::acceptor> acceptor) {
@@ -122,13 +207,18 @@ asio::awaitable<void> Host::accept_loop(std::shared_ptr<tcp::acceptor> acceptor)
       co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       continue;
     }
-    if (!reserve(Direction::inbound)) {
-      log("inbound connection from " + tcp_multiaddr(socket.remote_endpoint(ec)).to_string() +
-          " refused: the limit of " + std::to_string(options_.max_inbound) + " is reached");
+    const tcp::endpoint remote = socket.remote_endpoint(ec);
+    if (ec) {  // reset before we got to it
       socket.close(ec);
       continue;
     }
-    auto connection = make_connection(strand, std::move(socket), Direction::inbound);
+    if (auto refused = reserve_inbound(remote.address())) {
+      log("inbound connection from " + tcp_multiaddr(remote).to_string() + " refused: " + *refused);
+      socket.close(ec);
+      continue;
+    }
+    auto connection =
+        make_connection(strand, std::move(socket), Direction::inbound, options_.connection, remote.address());
     asio::co_spawn(strand, run_connection(connection, std::nullopt, std::nullopt),
                    [](std::exception_ptr, Status) {});  // failures are logged by the connection
   }
@@ -137,15 +227,57 @@ asio::awaitable<void> Host::accept_loop(std::shared_ptr<tcp::acceptor> acceptor)
 asio::awaitable<Result<PeerId>> Host::dial(Multiaddr address) {
   CAIRN_CO_TRY(TcpDialTarget target, address.tcp_dial_target());
   if (target.peer && connected(*target.peer)) co_return *target.peer;
-  CAIRN_CO_TRY(tcp::endpoint endpoint, tcp_endpoint(target));
-  if (!reserve(Direction::outbound)) {
-    co_return Error{ErrorCode::limit,
-                    "outbound connection limit of " + std::to_string(options_.max_outbound) + " reached"};
+  CAIRN_CO_TRY(std::vector<tcp::endpoint> endpoints,
+               co_await resolve_tcp(io_, target, options_.resolve_timeout));
+  std::optional<Error> failure;
+  for (const tcp::endpoint& endpoint : endpoints) {
+    if (!reserve(Direction::outbound)) {
+      co_return Error{ErrorCode::limit,
+                      "outbound connection limit of " + std::to_string(options_.max_outbound) + " reached"};
+    }
+    Strand strand = asio::make_strand(io_);
+    auto connection = make_connection(strand, tcp::socket(strand), Direction::outbound, options_.connection);
+    Status connected = co_await run_on(strand, run_connection(connection, endpoint, target.peer));
+    if (connected) co_return connection->remote_peer();
+    failure = connected.error();
   }
-  Strand strand = asio::make_strand(io_);
-  auto connection = make_connection(strand, tcp::socket(strand), Direction::outbound);
-  CAIRN_CO_TRY_STATUS(co_await run_on(strand, run_connection(connection, endpoint, target.peer)));
-  co_return connection->remote_peer();
+  co_return *failure;  // resolve_tcp() returns at least one endpoint
+}
+
+asio::awaitable<Status> Host::probe_dial(Multiaddr address, PeerId peer) {
+  CAIRN_CO_TRY(TcpDialTarget target, address.tcp_dial_target());
+  if (target.peer && *target.peer != peer) {
+    co_return Error{ErrorCode::invalid_argument,
+                    "probe dial: " + address.to_string() + " names another peer"};
+  }
+  const auto deadline = SteadyClock::now() + options_.autonat.dial_timeout;
+  CAIRN_CO_TRY(
+      std::vector<tcp::endpoint> endpoints,
+      co_await resolve_tcp(io_, target, std::min(options_.resolve_timeout, options_.autonat.dial_timeout)));
+  std::optional<Error> failure;
+  for (const tcp::endpoint& endpoint : endpoints) {
+    const Duration left = deadline - SteadyClock::now();
+    if (left <= Duration::zero()) co_return Error{ErrorCode::io, "probe dial: timed out"};
+    if (!reserve(Direction::outbound)) {
+      co_return Error{ErrorCode::limit,
+                      "outbound connection limit of " + std::to_string(options_.max_outbound) + " reached"};
+    }
+    ConnectionOptions bounded = options_.connection;
+    bounded.handshake_timeout = std::min(bounded.handshake_timeout, left);
+    Strand strand = asio::make_strand(io_);
+    auto connection = make_connection(strand, tcp::socket(strand), Direction::outbound, bounded);
+    Status reached = co_await run_on(strand, probe_connection(connection, endpoint, peer));
+    if (reached) co_return reached;
+    failure = reached.error();
+  }
+  co_return *failure;
+}
+
+asio::awaitable<Status> Host::probe_connection(std::shared_ptr<Connection> connection, tcp::endpoint endpoint,
+                                               PeerId peer) {
+  CAIRN_CO_TRY_STATUS(co_await connection->establish(endpoint, std::move(peer)));
+  connection->close("dial-back probe done");
+  co_return Status{};
 }
 
 asio::awaitable<Status> Host::run_connection(std::shared_ptr<Connection> connection,
@@ -171,7 +303,9 @@ asio::awaitable<Status> Host::run_connection(std::shared_ptr<Connection> connect
   co_return Status{};
 }
 
-std::shared_ptr<Connection> Host::make_connection(Strand strand, tcp::socket socket, Direction direction) {
+std::shared_ptr<Connection> Host::make_connection(Strand strand, tcp::socket socket, Direction direction,
+                                                  const ConnectionOptions& connection_options,
+                                                  std::optional<asio::ip::address> inbound_ip) {
   std::weak_ptr<Host> weak = weak_from_this();
   Connection::Callbacks callbacks{[weak](Stream stream) {
                                     if (auto self = weak.lock()) {
@@ -187,9 +321,10 @@ std::shared_ptr<Connection> Host::make_connection(Strand strand, tcp::socket soc
                                     if (auto self = weak.lock()) self->log(message);
                                   }};
   auto connection = std::make_shared<Connection>(std::move(strand), std::move(socket), direction, identity_,
-                                                 options_.connection, std::move(callbacks));
+                                                 connection_options, std::move(callbacks));
   MutexLock lock(mutex_);
   live_[connection.get()] = connection;
+  if (inbound_ip) inbound_ip_.emplace(connection.get(), *inbound_ip);
   return connection;
 }
 
@@ -202,10 +337,32 @@ bool Host::reserve(Direction direction) {
   return true;
 }
 
+std::optional<std::string> Host::reserve_inbound(const asio::ip::address& ip) {
+  MutexLock lock(mutex_);
+  if (inbound_ >= options_.max_inbound) {
+    return "the inbound limit of " + std::to_string(options_.max_inbound) + " is reached";
+  }
+  size_t& from_ip = inbound_by_ip_[ip];
+  const bool exempt = options_.exempt_loopback_per_ip && ip.is_loopback();
+  if (!exempt && from_ip >= options_.max_inbound_per_ip) {
+    if (from_ip == 0) inbound_by_ip_.erase(ip);
+    return "the limit of " + std::to_string(options_.max_inbound_per_ip) + " inbound connections from " +
+           ip.to_string() + " is reached";
+  }
+  ++from_ip;
+  ++inbound_;
+  return std::nullopt;
+}
+
 void Host::on_closed(Connection& connection) {
   MutexLock lock(mutex_);
   --(connection.direction() == Direction::inbound ? inbound_ : outbound_);
   live_.erase(&connection);
+  if (auto it = inbound_ip_.find(&connection); it != inbound_ip_.end()) {
+    auto count = inbound_by_ip_.find(it->second);
+    if (count != inbound_by_ip_.end() && --count->second == 0) inbound_by_ip_.erase(count);
+    inbound_ip_.erase(it);
+  }
   for (auto it = by_peer_.begin(); it != by_peer_.end(); ++it) {
     if (it->second.get() == &connection) {
       by_peer_.erase(it);
@@ -238,7 +395,7 @@ IdentifyInfo Host::local_info(const Connection& connection) const {
   return IdentifyInfo{std::string(kLibp2pProtocolVersion),
                       options_.agent_version,
                       identity_->public_key(),
-                      listen_addresses(),
+                      announced_addresses(),
                       connection.remote_address(),
                       protocols()};
 }
@@ -266,10 +423,11 @@ asio::awaitable<Result<IdentifyInfo>> Host::identify(PeerId peer) {
     co_return info.error();
   }
   record_info(peer, *info);
+  if (info->observed_addr) record_observed(stream->connection(), *info->observed_addr);
   // The answering side has closed already; closing ours ends the stream.
-  if (Status closed = co_await stream->close(); !closed)
-    log("identify " + peer.to_base58() + ": " + closed.error().message);
-  co_return std::move(info);
+  Status closed = co_await stream->close();
+  if (!closed) log("identify " + peer.to_base58() + ": " + closed.error().message);
+  co_return info;
 }
 
 asio::awaitable<Result<Duration>> Host::ping(PeerId peer) {
@@ -323,6 +481,188 @@ void Host::record_info(const PeerId& peer, IdentifyInfo info) {
   peer_info_[peer] = std::move(info);
 }
 
+void Host::record_observed(const Connection& connection, const Multiaddr& observed) {
+  const auto observer_ip = multiaddr_ip(connection.remote_address());
+  if (!observer_ip) return;
+  bool announce = false;
+  {
+    MutexLock lock(mutex_);
+    const std::vector<Multiaddr> before = announced_addresses_locked();
+    observed_.record(observed, observer_key(*observer_ip, connection.remote_peer()));
+    announce = announced_addresses_locked() != before;
+  }
+  if (announce) {
+    log("observed address " + observed.to_string() + " confirmed; announcing it");
+    schedule_identify_push();
+  }
+}
+
+void Host::schedule_identify_push() {
+  if (stopped_) return;
+  {
+    MutexLock lock(mutex_);
+    // Nobody to tell yet: a peer that connects later identifies us afresh.
+    if (push_scheduled_ || by_peer_.empty()) return;
+    push_scheduled_ = true;
+  }
+  asio::co_spawn(strand_, push_after_delay(weak_from_this(), options_.identify_push_delay),
+                 log_exception("identify push"));
+}
+
+asio::awaitable<void> Host::push_after_delay(std::weak_ptr<Host> weak, Duration delay) {
+  asio::steady_timer timer(co_await asio::this_coro::executor, delay);
+  error_code ec;
+  co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  auto self = weak.lock();
+  if (!self || self->stopped_) co_return;
+  std::vector<PeerId> peers;
+  {
+    MutexLock lock(self->mutex_);
+    // Cleared before the message is built: a change from now on schedules another push.
+    self->push_scheduled_ = false;
+    for (const auto& [peer, connection] : self->by_peer_) {
+      const auto info = self->peer_info_.find(peer);
+      if (info != self->peer_info_.end() && contains(info->second.protocols, kIdentifyPushProtocolId))
+        peers.push_back(peer);
+    }
+  }
+  if (peers.empty()) co_return;
+  self->log("identify push to " + std::to_string(peers.size()) + " peer(s)");
+  for (const PeerId& peer : peers) {
+    asio::co_spawn(self->io_, self->push_identify(peer), log_exception("identify push"));
+  }
+}
+
+asio::awaitable<void> Host::push_identify(PeerId peer) {
+  auto self = shared_from_this();
+  std::vector<std::string> protocol{std::string(kIdentifyPushProtocolId)};
+  Result<Stream> stream = co_await new_stream(peer, std::move(protocol));
+  if (!stream) {
+    log("identify push to " + peer.to_base58() + ": " + stream.error().message);
+    co_return;
+  }
+  Status sent = co_await stream->write(encode_identify(local_info(stream->connection())));
+  if (sent) {
+    Status closed = co_await stream->close();
+    sent = std::move(closed);
+  }
+  if (!sent) {
+    log("identify push to " + peer.to_base58() + ": " + sent.error().message);
+    co_await stream->reset();
+  }
+}
+
+asio::awaitable<void> Host::serve_autonat(Stream stream) {
+  const PeerId requester = stream.connection().remote_peer();
+  const auto observed_ip = multiaddr_ip(stream.connection().remote_address());
+  Result<Bytes> message = co_await read_length_prefixed(stream, kMaxAutonatMessageSize);
+  const AutonatDialResponse response = co_await answer_autonat(std::move(message), requester, observed_ip);
+  if (Status sent = co_await stream.write(encode_autonat_response(response)); !sent)
+    log("autonat answer to " + requester.to_base58() + ": " + sent.error().message);
+}
+
+asio::awaitable<AutonatDialResponse> Host::answer_autonat(Result<Bytes> message, PeerId requester,
+                                                          std::optional<asio::ip::address> observed_ip) {
+  {
+    MutexLock lock(mutex_);
+    if (!autonat_limiter_.allow(requester, SteadyClock::now()))
+      co_return AutonatDialResponse{AutonatStatus::dial_refused, "too many dial requests", std::nullopt};
+  }
+  if (!message)
+    co_return AutonatDialResponse{AutonatStatus::bad_request, message.error().message, std::nullopt};
+  Result<AutonatDialRequest> request = decode_autonat_dial(*message);
+  if (!request)
+    co_return AutonatDialResponse{AutonatStatus::bad_request, request.error().message, std::nullopt};
+  if (!observed_ip) {
+    co_return AutonatDialResponse{AutonatStatus::internal_error, "no observed IP for the requester",
+                                  std::nullopt};
+  }
+  DialBackPlan plan =
+      plan_dial_back(*request, requester, *observed_ip, options_.autonat.allow_private_dial_back);
+  if (plan.refusal) co_return std::move(*plan.refusal);
+  std::string failures;
+  for (const Multiaddr& address : plan.addrs) {
+    Status reached = co_await probe_dial(address, requester);
+    if (reached) co_return AutonatDialResponse{AutonatStatus::ok, "", address};
+    // Our own outbound limit says nothing about the requester's reachability.
+    if (reached.error().code == ErrorCode::limit)
+      co_return AutonatDialResponse{AutonatStatus::dial_refused, reached.error().message, std::nullopt};
+    if (!failures.empty()) failures += "; ";
+    failures += reached.error().message;
+  }
+  co_return AutonatDialResponse{AutonatStatus::dial_error, std::move(failures), std::nullopt};
+}
+
+asio::awaitable<Result<AutonatDialResponse>> Host::ask_autonat(PeerId server, std::vector<Multiaddr> addrs) {
+  std::vector<std::string> protocol{std::string(kAutonatProtocolId)};
+  CAIRN_CO_TRY(Stream stream, co_await new_stream(server, std::move(protocol)));
+  // No co_await inside a conditional expression: GCC 12 miscompiles it.
+  Status sent = co_await stream.write(encode_autonat_dial(peer_id_, addrs));
+  if (!sent) {
+    co_await stream.reset();
+    co_return sent.error();
+  }
+  Result<Bytes> answer = co_await read_length_prefixed(stream, kMaxAutonatMessageSize);
+  if (!answer) {
+    co_await stream.reset();
+    co_return answer.error();
+  }
+  Result<AutonatDialResponse> response = decode_autonat_response(*answer);
+  if (!response) {
+    co_await stream.reset();
+    co_return response.error();
+  }
+  if (Status closed = co_await stream.close(); !closed)
+    log("autonat " + server.to_base58() + ": " + closed.error().message);
+  co_return response;
+}
+
+asio::awaitable<Result<Reachability>> Host::check_reachability() {
+  auto self = shared_from_this();
+  std::vector<PeerId> servers;
+  std::vector<Multiaddr> addrs;
+  {
+    MutexLock lock(mutex_);
+    for (const auto& [peer, connection] : by_peer_) {
+      const auto info = peer_info_.find(peer);
+      if (info == peer_info_.end() || !contains(info->second.protocols, kAutonatProtocolId)) continue;
+      servers.push_back(peer);
+      if (servers.size() == options_.autonat.servers_per_check) break;
+    }
+    // The server dials only what is at the IP it sees us at, so every candidate goes: even
+    // an unconfirmed observed address may be the one that works.
+    addrs = announced_addresses_locked();
+    for (const ObservedAddress& observed : observed_.addresses()) add_unique(addrs, observed.address);
+  }
+  if (servers.empty()) co_return Error{ErrorCode::not_found, "autonat: no connected peer supports AutoNAT"};
+  if (addrs.size() > kMaxAutonatRequestAddresses)
+    addrs.erase(addrs.begin() + kMaxAutonatRequestAddresses, addrs.end());
+
+  AutonatVerdict verdict(options_.autonat.threshold);
+  for (const PeerId& server : servers) {
+    Result<AutonatDialResponse> response = co_await ask_autonat(server, addrs);
+    if (!response) {
+      log("autonat " + server.to_base58() + ": " + response.error().message);
+      continue;
+    }
+    verdict.add(*response);
+    if (verdict.verdict() != Reachability::unknown) break;
+  }
+  const Reachability result = verdict.verdict();
+  if (result == Reachability::unknown) co_return result;
+  bool announce = false;
+  {
+    MutexLock lock(mutex_);
+    const std::vector<Multiaddr> before = announced_addresses_locked();
+    autonat_reachability_ = result;
+    autonat_reached_ = verdict.reached();
+    announce = announced_addresses_locked() != before;
+  }
+  log("autonat: reachability is " + std::string(to_string(result)));
+  if (announce) schedule_identify_push();
+  co_return result;
+}
+
 void Host::stop() {
   stopped_ = true;
   std::vector<std::shared_ptr<tcp::acceptor>> acceptors;
@@ -338,8 +678,9 @@ void Host::stop() {
     error_code ignored;
     for (const auto& acceptor : acceptors) acceptor->close(ignored);
   });
+  // Gracefully: GoAway, then the open streams get shutdown_grace to finish.
   for (auto& connection : connections) {
-    asio::post(connection->strand(), [connection] { connection->close("host stopped"); });
+    asio::co_spawn(connection->strand(), connection->shut_down(options_.shutdown_grace), asio::detached);
   }
 }
 

@@ -1,12 +1,22 @@
 // A libp2p host: listens and dials over TCP, upgrades every connection (connection.h), keeps
 // one connection per peer for every protocol, and dispatches inbound streams to the handler
 // registered for the protocol multistream-select agrees on. It speaks identify, identify
-// push and ping itself (identify.h, ping.h).
+// push, ping and AutoNAT v1 itself (identify.h, ping.h, autonat.h).
 //
-//   limits    inbound and outbound connections (handshaking ones included) are capped; an
-//             inbound connection over the cap is closed as soon as it is accepted, a dial
-//             over it fails at once
-//   identify  every new connection is identified from our side; peer_info() keeps the result
+//   limits    inbound and outbound connections (handshaking ones included) are capped, and
+//             inbound ones per remote IP too; an inbound connection over a cap is closed as
+//             soon as it is accepted (one log line with the reason), a dial over the
+//             outbound cap fails at once
+//   dialling  /ip4, /ip6 and /dns, /dns4, /dns6 TCP addresses; a name is resolved (bounded
+//             by resolve_timeout) and its endpoints are tried in the resolver's order
+//   identify  every new connection is identified from our side; peer_info() keeps the
+//             result. The addresses we announce (listen, external, confirmed observed) and
+//             our protocols are pushed (/ipfs/id/push/1.0.0) to every connected peer that
+//             supports it whenever they change, a burst of changes coalesced into one push
+//   reachability  peers' observedAddr reports are kept (ObservedAddressTable); an address
+//             reported by enough distinct observers is confirmed, and announced if public.
+//             check_reachability() runs the AutoNAT client; the service side answers
+//             other peers' DIAL requests (HostOptions::autonat)
 //
 // Thread-safety: all methods may be called from any thread; coroutines may be awaited from
 // any executor of the io_context. The host's own state is behind one mutex held only for
@@ -26,10 +36,12 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "crypto/ed25519.h"
+#include "net/autonat.h"
 #include "net/connection.h"
 #include "net/identify.h"
 #include "net/identity.h"
 #include "net/multiaddr.h"
+#include "net/tcp_transport.h"
 #include "util/thread_annotations.h"
 
 namespace cairn::net {
@@ -38,6 +50,13 @@ inline constexpr std::string_view kCairnAgentVersion = "cairn/0.1.0";
 // Defaults of HostOptions.
 inline constexpr size_t kDefaultMaxInboundConnections = 64;
 inline constexpr size_t kDefaultMaxOutboundConnections = 32;
+// Inbound connections from one IP address: a few nodes behind one NAT fit, one address
+// cannot take the whole inbound budget.
+inline constexpr size_t kDefaultMaxInboundPerIp = 8;
+// How long an identify push waits for more changes to send them together.
+inline constexpr Duration kDefaultIdentifyPushDelay = std::chrono::milliseconds(100);
+// How long stop() lets open streams finish after Yamux GoAway before closing.
+inline constexpr Duration kDefaultShutdownGrace = std::chrono::seconds(1);
 // How long the accept loop waits after a failed accept (no descriptors left, say).
 inline constexpr Duration kAcceptRetryDelay = std::chrono::milliseconds(100);
 
@@ -45,6 +64,16 @@ struct HostOptions {
   std::string agent_version{kCairnAgentVersion};
   size_t max_inbound = kDefaultMaxInboundConnections;
   size_t max_outbound = kDefaultMaxOutboundConnections;
+  size_t max_inbound_per_ip = kDefaultMaxInboundPerIp;
+  // Exempts loopback peers (127.0.0.0/8, ::1) from max_inbound_per_ip, e.g. for a local
+  // test network; they are limited like any other address by default.
+  bool exempt_loopback_per_ip = false;
+  Duration resolve_timeout = kDefaultResolveTimeout;
+  Duration identify_push_delay = kDefaultIdentifyPushDelay;
+  // Distinct observers (observer_key()) before an observed address counts as confirmed.
+  size_t observed_address_threshold = kDefaultObservedAddressThreshold;
+  AutonatOptions autonat;
+  Duration shutdown_grace = kDefaultShutdownGrace;
   ConnectionOptions connection;
   // Where connection failures and other events are reported; stderr if empty.
   std::function<void(const std::string&)> log;
@@ -71,10 +100,35 @@ class Host : public std::enable_shared_from_this<Host> {
   Result<Multiaddr> listen(const Multiaddr& address);
   std::vector<Multiaddr> listen_addresses() const;
 
+  // Addresses others can reach us at that we do not listen on (a NAT's port mapping, a
+  // configured public address): announced in identify, changes pushed to peers.
+  void add_external_address(const Multiaddr& address);
+  void remove_external_address(const Multiaddr& address);
+  std::vector<Multiaddr> external_addresses() const;
+  // What identify's listenAddrs carries: the listen addresses, the external ones, and the
+  // confirmed observed or AutoNAT-reached addresses with a public IP (unless AutoNAT found
+  // us private), without duplicates.
+  std::vector<Multiaddr> announced_addresses() const;
+
+  // Our addresses as peers reported them (identify observedAddr), most observed first.
+  std::vector<ObservedAddress> observed_addresses() const;
+  // AutoNAT's last conclusive verdict; without one, public if a confirmed observed address
+  // has a public IP; else unknown.
+  Reachability reachability() const;
+  // The AutoNAT client: asks up to autonat.servers_per_check connected peers that support
+  // /libp2p/autonat/1.0.0 (per identify) to dial us back, one after the other, and
+  // concludes once autonat.threshold agree; an inconclusive check keeps the earlier
+  // verdict. Error if no connected peer supports AutoNAT.
+  asio::awaitable<Result<Reachability>> check_reachability();
+
   // Connects to `address` (/ip4|ip6/<addr>/tcp/<port>[/p2p/<id>]) unless a connection to
   // the peer it names exists, and returns the peer's id. The id in the address, if any, is
   // what the handshake must authenticate.
   asio::awaitable<Result<PeerId>> dial(Multiaddr address);
+  // Connects to `address` over a new connection, upgrades it, checks that it authenticates
+  // `peer`, and closes it, without registering it or identifying (AutoNAT's dial-back).
+  // Counts against the outbound limit while it lasts; bounded by autonat.dial_timeout.
+  asio::awaitable<Status> probe_dial(Multiaddr address, PeerId peer);
   // A stream to `peer` (connected already) for the first of `protocols` it supports.
   asio::awaitable<Result<Stream>> new_stream(PeerId peer, std::vector<std::string> protocols);
   // Runs identify with `peer` and records the answer for peer_info().
@@ -86,7 +140,8 @@ class Host : public std::enable_shared_from_this<Host> {
   bool connected(const PeerId& peer) const;
   size_t connection_count() const;
 
-  // Closes the listeners and every connection. The io_context may be stopped afterwards.
+  // Closes the listeners and shuts every connection down (GoAway, then shutdown_grace for
+  // open streams to finish). The io_context may be stopped at any time afterwards.
   void stop();
 
  private:
@@ -94,12 +149,29 @@ class Host : public std::enable_shared_from_this<Host> {
 
   void log(const std::string& message) const;
   std::shared_ptr<Connection> make_connection(Strand strand, asio::ip::tcp::socket socket,
-                                              Direction direction);
+                                              Direction direction,
+                                              const ConnectionOptions& connection_options,
+                                              std::optional<asio::ip::address> inbound_ip = std::nullopt);
   bool reserve(Direction direction);
+  // Counts an accepted connection from `ip` against the inbound limits; the reason if over.
+  std::optional<std::string> reserve_inbound(const asio::ip::address& ip);
   void on_closed(Connection& connection);
   std::shared_ptr<Connection> find(const PeerId& peer) const;
   IdentifyInfo local_info(const Connection& connection) const;
   void record_info(const PeerId& peer, IdentifyInfo info);
+  void record_observed(const Connection& connection, const Multiaddr& observed);
+  std::vector<Multiaddr> announced_addresses_locked() const REQUIRES(mutex_);
+  // Pushes identify to the peers after options_.identify_push_delay, unless one is pending.
+  void schedule_identify_push();
+  static asio::awaitable<void> push_after_delay(std::weak_ptr<Host> weak, Duration delay);
+  asio::awaitable<void> push_identify(PeerId peer);
+  asio::awaitable<void> serve_autonat(Stream stream);
+  asio::awaitable<AutonatDialResponse> answer_autonat(Result<Bytes> message, PeerId requester,
+                                                      std::optional<asio::ip::address> observed_ip);
+  asio::awaitable<Result<AutonatDialResponse>> ask_autonat(PeerId server, std::vector<Multiaddr> addrs);
+  // One dial-back attempt of probe_dial(), on the connection's strand.
+  static asio::awaitable<Status> probe_connection(std::shared_ptr<Connection> connection,
+                                                  asio::ip::tcp::endpoint endpoint, PeerId peer);
 
   asio::awaitable<void> accept_loop(std::shared_ptr<asio::ip::tcp::acceptor> acceptor);
   asio::awaitable<Status> run_connection(std::shared_ptr<Connection> connection,
@@ -126,6 +198,14 @@ class Host : public std::enable_shared_from_this<Host> {
   std::map<PeerId, IdentifyInfo> peer_info_ GUARDED_BY(mutex_);
   size_t inbound_ GUARDED_BY(mutex_) = 0;
   size_t outbound_ GUARDED_BY(mutex_) = 0;
+  std::map<asio::ip::address, size_t> inbound_by_ip_ GUARDED_BY(mutex_);
+  std::map<Connection*, asio::ip::address> inbound_ip_ GUARDED_BY(mutex_);
+  std::vector<Multiaddr> external_addresses_ GUARDED_BY(mutex_);
+  ObservedAddressTable observed_ GUARDED_BY(mutex_);
+  Reachability autonat_reachability_ GUARDED_BY(mutex_) = Reachability::unknown;
+  std::vector<Multiaddr> autonat_reached_ GUARDED_BY(mutex_);
+  AutonatRateLimiter autonat_limiter_ GUARDED_BY(mutex_);
+  bool push_scheduled_ GUARDED_BY(mutex_) = false;
 };
 
 }  // namespace cairn::net

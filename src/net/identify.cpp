@@ -1,7 +1,10 @@
 #include "net/identify.h"
 
+#include <algorithm>
+
 #include "identify.pb.h"
 #include "net/multiformats.h"
+#include "net/tcp_transport.h"
 
 namespace cairn::net {
 namespace {
@@ -120,6 +123,71 @@ asio::awaitable<Result<IdentifyInfo>> request_identify(Stream stream, PeerId pee
 
 asio::awaitable<Status> answer_identify(Stream stream, IdentifyInfo ours) {
   co_return co_await stream.write(encode_identify(ours));
+}
+
+ObservedAddressTable::ObservedAddressTable(size_t threshold)
+    : threshold_(std::clamp<size_t>(threshold, 1, kMaxObserversPerAddress)) {}
+
+bool ObservedAddressTable::record(const Multiaddr& observed, const std::string& observer) {
+  const auto& parts = observed.components();
+  const bool tcp_shape =
+      parts.size() == 2 &&
+      (parts[0].protocol == MultiaddrProtocol::ip4 || parts[0].protocol == MultiaddrProtocol::ip6) &&
+      parts[1].protocol == MultiaddrProtocol::tcp;
+  if (!tcp_shape) return false;
+  Bytes key = observed.to_bytes();
+  auto it = entries_.find(key);
+  if (it == entries_.end()) {
+    if (entries_.size() >= kMaxObservedAddresses) {
+      auto victim = std::min_element(entries_.begin(), entries_.end(), [](const auto& a, const auto& b) {
+        if (a.second.observers.size() != b.second.observers.size())
+          return a.second.observers.size() < b.second.observers.size();
+        return a.second.first_seen < b.second.first_seen;
+      });
+      entries_.erase(victim);
+    }
+    it = entries_.emplace(std::move(key), Entry{observed, {}, counter_++}).first;
+  }
+  std::set<std::string>& observers = it->second.observers;
+  if (observers.size() >= kMaxObserversPerAddress) return false;
+  const bool was_confirmed = observers.size() >= threshold_;
+  observers.insert(observer);
+  return !was_confirmed && observers.size() >= threshold_;
+}
+
+std::vector<ObservedAddress> ObservedAddressTable::addresses() const {
+  std::vector<ObservedAddress> out;
+  for (const auto& [key, entry] : entries_) {
+    out.push_back({entry.address, entry.observers.size(), entry.observers.size() >= threshold_});
+  }
+  std::stable_sort(out.begin(), out.end(), [](const ObservedAddress& a, const ObservedAddress& b) {
+    return a.observers > b.observers;
+  });
+  return out;
+}
+
+std::vector<Multiaddr> ObservedAddressTable::confirmed() const {
+  std::vector<Multiaddr> out;
+  for (const ObservedAddress& entry : addresses()) {
+    if (entry.confirmed) out.push_back(entry.address);
+  }
+  return out;
+}
+
+std::string observer_key(const boost::asio::ip::address& observer_ip, const PeerId& observer) {
+  if (!is_public_address(observer_ip)) return "peer:" + observer.to_base58();
+  boost::asio::ip::address ip = observer_ip;
+  if (ip.is_v6() && ip.to_v6().is_v4_mapped())
+    ip = boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, ip.to_v6());
+  std::string key = ip.is_v4() ? "ip4:" : "ip6:";
+  if (ip.is_v4()) {
+    const auto bytes = ip.to_v4().to_bytes();
+    key += std::to_string(bytes[0]) + "." + std::to_string(bytes[1]);
+  } else {
+    const auto bytes = ip.to_v6().to_bytes();
+    for (size_t i = 0; i < 6; ++i) key += std::to_string(bytes[i]) + ":";
+  }
+  return key;
 }
 
 }  // namespace cairn::net

@@ -20,6 +20,9 @@
 //                                      "notFound"}; {"cmd":"connections"} prints
 //                                      {"event":"connections","peers"}
 //
+//   --psk <file>  (anywhere on the command line) joins the private network of the pnet key
+//                 file: js-libp2p's connectionProtector preSharedKey() from @libp2p/pnet
+//
 // Every line on stdout is one JSON object. After a connection is identified it prints
 // {"event":"identified", "agentVersion", "protocolVersion", "protocols", "listenAddrs",
 // "observedAddr"} for what it learned about the remote; after a ping {"event":"ping","rtt"}.
@@ -45,7 +48,10 @@ const fail = (error) => {
   process.exit(1)
 }
 
-const [mode, ...rest] = process.argv.slice(2)
+const args = process.argv.slice(2)
+const pskAt = args.indexOf('--psk')
+const pskFile = pskAt >= 0 ? args.splice(pskAt, 2)[1] : undefined
+const [mode, ...rest] = args
 const target = mode === 'gossip' ? rest[2] : mode === 'kad' ? undefined : rest[0]
 const services = { identify: identify(), ping: ping() }
 if (mode === 'gossip') {
@@ -79,7 +85,14 @@ if (mode === 'kad') {
     allowQueryWithZeroPeers: true
   })
 }
+let connectionProtector
+if (pskFile !== undefined) {
+  const { preSharedKey } = await import('@libp2p/pnet')
+  const { readFileSync } = await import('node:fs')
+  connectionProtector = preSharedKey({ psk: readFileSync(pskFile) })
+}
 const node = await createLibp2p({
+  ...(connectionProtector ? { connectionProtector } : {}),
   addresses: { listen: mode === 'dial' ? [] : ['/ip4/127.0.0.1/tcp/0'] },
   transports: [tcp()],
   connectionEncrypters: [noise()],
@@ -110,7 +123,7 @@ process.stdin.resume()
 
 if (mode === 'gossip') {
   const pubsub = node.services.pubsub
-  const topic = process.argv[4]
+  const topic = rest[1]
   const hex = (bytes) => Buffer.from(bytes).toString('hex')
   for (const name of ['graft', 'prune']) {
     pubsub.addEventListener(`gossipsub:${name}`, (event) => {

@@ -6,13 +6,16 @@
 
 #include "net/host_support.h"
 #include "net/ping.h"
+#include "net/tcp_transport.h"
 
 namespace cairn::net {
 namespace {
 
 using asio::ip::tcp;
 using testing::IoThread;
+using testing::LogLines;
 using testing::run;
+using testing::wait_until;
 
 const Multiaddr& loopback() {
   static const Multiaddr address = Multiaddr::parse("/ip4/127.0.0.1/tcp/0").value();
@@ -201,6 +204,137 @@ TEST(Host, StalledOutboundHandshakeTimesOut) {
   EXPECT_NE(dialled->error().message.find("handshake timed out"), std::string::npos)
       << dialled->error().message;
   asio::post(thread.io, [&] { mute.close(); });
+}
+
+TEST(Host, PerIpLimitRefusesTheConnectionOverItAndFreesSlotsOnClose) {
+  LogLines logs;  // outlives the io thread, which may still log
+  IoThread thread;
+  HostOptions limited;
+  limited.max_inbound_per_ip = 2;
+  limited.log = logs.sink();
+  Node server(thread.io, limited), third(thread.io);
+  auto first = std::make_unique<Node>(thread.io);
+  Node second(thread.io);
+  // At the limit: both connections from 127.0.0.1 are accepted.
+  ASSERT_TRUE(run(thread.io, first->host->dial(server.dial_address())).value().ok());
+  ASSERT_TRUE(run(thread.io, second.host->dial(server.dial_address())).value().ok());
+  // Over it: refused, with one log line naming the reason.
+  auto refused = run(thread.io, third.host->dial(server.dial_address()));
+  ASSERT_TRUE(refused);
+  EXPECT_FALSE(refused->ok());
+  EXPECT_TRUE(wait_until([&] { return logs.count("inbound connections from 127.0.0.1 is reached") == 1; }));
+  EXPECT_TRUE(wait_until([&] { return server.host->connection_count() == 2; }));
+
+  first.reset();  // closes its connection: the slot is free again
+  ASSERT_TRUE(wait_until([&] { return server.host->connection_count() == 1; }));
+  EXPECT_TRUE(run(thread.io, third.host->dial(server.dial_address())).value().ok());
+}
+
+TEST(Host, LoopbackIsExemptFromThePerIpLimitOnlyWhenConfigured) {
+  IoThread thread;
+  HostOptions exempt = quiet();
+  exempt.max_inbound_per_ip = 1;
+  exempt.exempt_loopback_per_ip = true;
+  Node server(thread.io, exempt), first(thread.io), second(thread.io);
+  ASSERT_TRUE(run(thread.io, first.host->dial(server.dial_address())).value().ok());
+  ASSERT_TRUE(run(thread.io, second.host->dial(server.dial_address())).value().ok());
+  EXPECT_TRUE(wait_until([&] { return server.host->connection_count() == 2; }));
+}
+
+TEST(Host, DialsDnsAddresses) {
+  IoThread thread;
+  Node a(thread.io), b(thread.io), c(thread.io);
+  const std::string port = std::to_string(b.address.tcp_dial_target().value().port);
+  // /dns4 resolves to 127.0.0.1 only.
+  const auto dns4 =
+      Multiaddr::parse("/dns4/localhost/tcp/" + port).value().with_peer_id(b.host->peer_id()).value();
+  auto dialled = run(thread.io, a.host->dial(dns4));
+  ASSERT_TRUE(dialled && dialled->ok()) << (dialled ? dialled->error().to_string() : "timeout");
+  EXPECT_EQ(**dialled, b.host->peer_id());
+  // /dns may resolve to ::1 first, where nothing listens: the next endpoint is tried.
+  const auto dns =
+      Multiaddr::parse("/dns/localhost/tcp/" + port).value().with_peer_id(b.host->peer_id()).value();
+  auto again = run(thread.io, c.host->dial(dns));
+  ASSERT_TRUE(again && again->ok()) << (again ? again->error().to_string() : "timeout");
+}
+
+TEST(Host, UnresolvableNameFailsTheDial) {
+  IoThread thread;
+  HostOptions fast = quiet();
+  fast.resolve_timeout = std::chrono::seconds(2);
+  Node a(thread.io, fast);
+  auto dialled =
+      run(thread.io, a.host->dial(Multiaddr::parse("/dns4/no-such-host.invalid/tcp/4001").value()));
+  ASSERT_TRUE(dialled) << "the resolver was not bounded";
+  EXPECT_FALSE(dialled->ok());
+}
+
+std::optional<IdentifyInfo> info_of(const Node& of, const Node& seen_by) {
+  return seen_by.host->peer_info(of.host->peer_id());
+}
+
+bool lists(const std::optional<IdentifyInfo>& info, const Multiaddr& address) {
+  return info &&
+         std::find(info->listen_addrs.begin(), info->listen_addrs.end(), address) != info->listen_addrs.end();
+}
+
+TEST(Host, PushesIdentifyWhenAddressesOrProtocolsChange) {
+  LogLines logs;  // outlives the io thread, which may still log
+  IoThread thread;
+  HostOptions pushing;
+  pushing.log = logs.sink();
+  pushing.identify_push_delay = std::chrono::milliseconds(200);
+  Node a(thread.io), b(thread.io, pushing);
+  ASSERT_TRUE(run(thread.io, a.host->dial(b.dial_address())).value().ok());
+  // Both sides identified each other, so B knows A takes pushes.
+  ASSERT_TRUE(wait_until([&] { return info_of(b, a) && info_of(a, b); }));
+
+  const Multiaddr external = Multiaddr::parse("/ip4/203.0.113.7/tcp/4001").value();
+  // A burst of changes: one push carries them all.
+  b.host->add_external_address(external);
+  b.host->set_handler("/test/new/1.0.0", [](Stream) -> asio::awaitable<void> { co_return; });
+  b.host->add_external_address(external);  // no change
+  EXPECT_EQ(b.host->announced_addresses(), (std::vector<Multiaddr>{b.address, external}));
+  ASSERT_TRUE(wait_until([&] {
+    auto info = info_of(b, a);
+    return lists(info, external) && contains(info->protocols, "/test/new/1.0.0");
+  }));
+  EXPECT_EQ(logs.count("identify push to 1 peer"), 1u);
+
+  b.host->remove_external_address(external);
+  ASSERT_TRUE(wait_until([&] { return !lists(info_of(b, a), external); }));
+  EXPECT_TRUE(lists(info_of(b, a), b.address));
+  EXPECT_EQ(logs.count("identify push to 1 peer"), 2u);
+}
+
+TEST(Host, ObservedAddressIsConfirmedByEnoughDistinctObservers) {
+  IoThread thread;
+  HostOptions two = quiet();
+  two.observed_address_threshold = 2;
+  Node server(thread.io, two), first(thread.io), second(thread.io);
+  ASSERT_TRUE(run(thread.io, first.host->dial(server.dial_address())).value().ok());
+  // The dialler reports the address it reached the server at: its listen address.
+  ASSERT_TRUE(wait_until([&] { return server.host->observed_addresses().size() == 1; }));
+  EXPECT_EQ(server.host->observed_addresses()[0], (ObservedAddress{server.address, 1, false}));
+
+  ASSERT_TRUE(run(thread.io, second.host->dial(server.dial_address())).value().ok());
+  ASSERT_TRUE(wait_until([&] { return server.host->observed_addresses()[0].observers == 2; }));
+  EXPECT_TRUE(server.host->observed_addresses()[0].confirmed);
+  // 127.0.0.1 is no public address: confirmed, but it says nothing about the Internet.
+  EXPECT_EQ(server.host->reachability(), Reachability::unknown);
+  EXPECT_EQ(server.host->announced_addresses(), std::vector<Multiaddr>{server.address});
+}
+
+TEST(Host, ProbeDialChecksThePeerAndKeepsNoConnection) {
+  IoThread thread;
+  Node a(thread.io), b(thread.io), c(thread.io);
+  auto probed = run(thread.io, a.host->probe_dial(b.address, b.host->peer_id()));
+  ASSERT_TRUE(probed && probed->ok()) << (probed ? probed->error().to_string() : "timeout");
+  EXPECT_FALSE(a.host->connected(b.host->peer_id()));
+  EXPECT_EQ(a.host->connection_count(), 0u);
+  auto wrong = run(thread.io, a.host->probe_dial(b.address, c.host->peer_id()));
+  ASSERT_TRUE(wrong);
+  EXPECT_FALSE(wrong->ok());
 }
 
 }  // namespace

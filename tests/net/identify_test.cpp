@@ -87,5 +87,59 @@ TEST(Identify, PushReplacesOnlyTheFieldsItCarries) {
   EXPECT_EQ(updated->public_key, key.public_key());
 }
 
+Multiaddr addr(const std::string& text) { return Multiaddr::parse(text).value(); }
+
+TEST(ObservedAddressTable, ConfirmsAtTheThresholdOfDistinctObservers) {
+  ObservedAddressTable table(3);
+  const Multiaddr ours = addr("/ip4/203.0.113.9/tcp/4001");
+  EXPECT_FALSE(table.record(ours, "a"));
+  EXPECT_FALSE(table.record(ours, "a"));  // the same observer counts once
+  EXPECT_FALSE(table.record(ours, "b"));
+  EXPECT_TRUE(table.confirmed().empty());
+  EXPECT_EQ(table.addresses(), (std::vector<ObservedAddress>{{ours, 2, false}}));
+  EXPECT_TRUE(table.record(ours, "c"));   // the third distinct observer confirms it
+  EXPECT_FALSE(table.record(ours, "d"));  // already confirmed
+  EXPECT_EQ(table.confirmed(), std::vector<Multiaddr>{ours});
+}
+
+TEST(ObservedAddressTable, KeepsOnlyTcpAddresses) {
+  ObservedAddressTable table(1);
+  EXPECT_FALSE(table.record(addr("/ip4/203.0.113.9/udp/4001"), "a"));
+  EXPECT_FALSE(table.record(addr("/dns4/example.com/tcp/4001"), "a"));
+  const PeerId peer = PeerId::from_public_key(KeyPair::generate().public_key());
+  EXPECT_FALSE(table.record(addr("/ip4/203.0.113.9/tcp/4001").with_peer_id(peer).value(), "a"));
+  EXPECT_TRUE(table.addresses().empty());
+}
+
+TEST(ObservedAddressTable, IsBoundedAndEvictsTheLeastObserved) {
+  ObservedAddressTable table(2);
+  const Multiaddr confirmed = addr("/ip4/203.0.113.9/tcp/4001");
+  table.record(confirmed, "a");
+  table.record(confirmed, "b");
+  for (size_t i = 0; i < kMaxObservedAddresses + 5; ++i) {
+    table.record(addr("/ip4/198.51.100.1/tcp/" + std::to_string(1000 + i)), "flood");
+  }
+  EXPECT_EQ(table.addresses().size(), kMaxObservedAddresses);
+  EXPECT_EQ(table.confirmed(), std::vector<Multiaddr>{confirmed});
+  EXPECT_EQ(table.addresses().front().address, confirmed);
+}
+
+TEST(ObservedAddressTable, ClampsTheThresholdToWhatItCanCount) {
+  EXPECT_EQ(ObservedAddressTable(0).threshold(), 1u);
+  EXPECT_EQ(ObservedAddressTable(kMaxObserversPerAddress + 1).threshold(), kMaxObserversPerAddress);
+}
+
+TEST(ObserverKey, GroupsPublicObserversByNetworkAndLocalOnesByPeer) {
+  const PeerId p = PeerId::from_public_key(KeyPair::generate().public_key());
+  const PeerId q = PeerId::from_public_key(KeyPair::generate().public_key());
+  using boost::asio::ip::make_address;
+  EXPECT_EQ(observer_key(make_address("203.0.113.9"), p), observer_key(make_address("203.0.200.1"), q));
+  EXPECT_NE(observer_key(make_address("203.0.113.9"), p), observer_key(make_address("203.1.113.9"), p));
+  EXPECT_EQ(observer_key(make_address("2001:db8:1::1"), p),
+            observer_key(make_address("2001:db8:1:ffff::2"), q));
+  EXPECT_NE(observer_key(make_address("127.0.0.1"), p), observer_key(make_address("127.0.0.1"), q));
+  EXPECT_NE(observer_key(make_address("192.168.1.2"), p), observer_key(make_address("192.168.1.3"), q));
+}
+
 }  // namespace
 }  // namespace cairn::net
