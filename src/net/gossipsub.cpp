@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "net/peer_record.h"
+
 namespace cairn::net {
 namespace {
 
@@ -312,9 +314,25 @@ void Gossipsub::handle_prune(const PeerId& from, const pb::ControlPrune& prune) 
   if (score(from) < config_.thresholds.accept_px_threshold) return;
   const size_t count = std::min(static_cast<size_t>(prune.peers_size()), kMaxPxPeersPerPrune);
   for (size_t i = 0; i < count && px_candidates_.size() < kMaxPxCandidates; ++i) {
-    auto peer = PeerId::from_multihash(as_bytes(prune.peers(static_cast<int>(i)).peerid()));
-    if (peer && *peer != self_ && !peers_.contains(*peer)) px_candidates_.insert(std::move(peer).value());
+    const pb::PeerInfo& info = prune.peers(static_cast<int>(i));
+    auto peer = PeerId::from_multihash(as_bytes(info.peerid()));
+    if (!peer || *peer == self_ || peers_.contains(*peer)) continue;
+    std::vector<Multiaddr> addresses;
+    if (info.has_signedpeerrecord()) {
+      // A record that does not verify or names another peer says nothing about this one.
+      auto record = open_peer_record(as_bytes(info.signedpeerrecord()));
+      if (record && record->peer == *peer) addresses = std::move(record->addresses);
+    }
+    std::vector<Multiaddr>& known = px_candidates_[std::move(peer).value()];
+    if (known.empty()) known = std::move(addresses);
   }
+}
+
+std::vector<PxCandidate> Gossipsub::take_px_candidates() {
+  std::vector<PxCandidate> out;
+  for (auto& [peer, addresses] : px_candidates_) out.push_back({peer, std::move(addresses)});
+  px_candidates_.clear();
+  return out;
 }
 
 void Gossipsub::handle_idontwant(PeerState& state, const pb::ControlIDontWant& idontwant) {
@@ -343,7 +361,10 @@ void Gossipsub::send_prune(const PeerId& peer, const std::string& topic, int64_t
     const auto exchange = pick_peers(topic, std::min(config_.prune_peers, kMaxPxPeersPerPrune),
                                      [&](const PeerId& other) { return other != peer && score(other) >= 0; });
     for (const PeerId& other : exchange) {
-      prune.add_peers()->set_peerid(other.multihash().data(), other.multihash().size());
+      pb::PeerInfo& info = *prune.add_peers();
+      info.set_peerid(other.multihash().data(), other.multihash().size());
+      if (!config_.peer_record) continue;
+      if (auto record = config_.peer_record(other)) info.set_signedpeerrecord(record->data(), record->size());
     }
   }
   set_backoff(topic, peer, backoff_ns);

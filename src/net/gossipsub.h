@@ -13,8 +13,10 @@
 //              times per message and peer; unanswered IWANT promises are P7 penalties
 //   IDONTWANT  (peers on /meshsub/1.2.0) sent to mesh peers for messages of at least
 //              idontwant_threshold bytes before validation; received ones suppress forwards
-//   PRUNE      carries the backoff; with do_px, up to prune_peers other peers (PX); received
-//              PX peers with a good enough score are recorded for px_candidates()
+//   PRUNE      carries the backoff; with do_px, up to prune_peers other peers (PX), each with
+//              its signed peer record when config.peer_record has one; PX from a peer with
+//              a good enough score is recorded for take_px_candidates(), with the addresses
+//              of a record that verifies and names that peer (peer_record.h), else none
 //   validation every message is checked against its topic's signature policy
 //              (pubsub_message.h) and the topic's validator before it is delivered or
 //              forwarded; reject and policy violations count as P4
@@ -37,6 +39,7 @@
 #include "crypto/ed25519.h"
 #include "net/gossipsub_score.h"
 #include "net/identity.h"
+#include "net/multiaddr.h"
 #include "net/pubsub_message.h"
 #include "rpc.pb.h"
 #include "util/clock.h"
@@ -96,6 +99,8 @@ struct GossipsubConfig {
   size_t prune_peers = 16;
   size_t idontwant_threshold = 1024;  // bytes of data; v1.2 peers only
   int64_t idontwant_ttl_ns = 3 * kNanosPerSecond;
+  // The signed peer record (envelope bytes) of a peer, to send along in PX; none if unknown.
+  std::function<std::optional<Bytes>(const PeerId&)> peer_record;
   // Which signature policy a topic uses.
   std::function<SignaturePolicy(std::string_view topic)> policy = cairn_topic_policy;
   PeerScoreParams score;
@@ -107,6 +112,13 @@ struct Delivery {
   MessageId id;
   pb::Message message;
   PeerId source;  // the peer it came from
+};
+
+// A peer learned from peer exchange, with the addresses its own signed record gives (none
+// if it came without one: only a lookup can find it then).
+struct PxCandidate {
+  PeerId peer;
+  std::vector<Multiaddr> addresses;
 };
 
 struct OutgoingRpc {
@@ -123,6 +135,8 @@ class Gossipsub {
   // dialled the connection. Sends it our subscriptions. False if kMaxPeers is reached.
   bool add_peer(const PeerId& peer, std::string_view protocol, bool outbound);
   void remove_peer(const PeerId& peer);
+  // The IP `peer`'s connection comes from (P6 of the score).
+  void set_peer_ip(const PeerId& peer, const std::string& ip) { score_.set_ip(peer, ip); }
   bool has_peer(const PeerId& peer) const { return peers_.contains(peer); }
 
   void subscribe(const std::string& topic);
@@ -147,7 +161,8 @@ class Gossipsub {
   std::set<PeerId> topic_peers(const std::string& topic) const;
   double score(const PeerId& peer) const;
   bool in_backoff(const std::string& topic, const PeerId& peer) const;
-  std::vector<PeerId> px_candidates() const { return {px_candidates_.begin(), px_candidates_.end()}; }
+  // The peers learned from PX since the last call, and forgets them.
+  std::vector<PxCandidate> take_px_candidates();
   size_t mcache_size() const { return mcache_.size(); }
   size_t seen_size() const { return seen_.size(); }
   // The encoded size of an RPC on the wire (without its length prefix).
@@ -222,7 +237,7 @@ class Gossipsub {
   std::map<MessageId, int64_t> seen_;                  // id -> first seen
   std::deque<std::pair<int64_t, MessageId>> seen_order_;
   std::map<MessageId, std::pair<PeerId, int64_t>> promises_;  // IWANT id -> (peer, deadline)
-  std::set<PeerId> px_candidates_;
+  std::map<PeerId, std::vector<Multiaddr>> px_candidates_;
 
   std::map<PeerId, pb::RPC> outgoing_;
   std::vector<Delivery> deliveries_;

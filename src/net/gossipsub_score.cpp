@@ -9,6 +9,22 @@ void PeerScore::add_peer(const PeerId& peer) {
   stats.connected = true;
 }
 
+void PeerScore::set_ip(const PeerId& peer, const std::string& ip) {
+  auto it = peers_.find(peer);
+  if (it == peers_.end() || it->second.ip == ip) return;
+  forget_ip(peer, it->second);
+  it->second.ip = ip;
+  if (!ip.empty()) peers_by_ip_[ip].insert(peer);
+}
+
+void PeerScore::forget_ip(const PeerId& peer, const PeerStats& stats) {
+  auto it = peers_by_ip_.find(stats.ip);
+  if (it == peers_by_ip_.end()) return;
+  // find + erase(iterator): GCC 12 warns wrongly (-Wstringop-overread) on erase(key) here.
+  if (auto member = it->second.find(peer); member != it->second.end()) it->second.erase(member);
+  if (it->second.empty()) peers_by_ip_.erase(it);
+}
+
 void PeerScore::remove_peer(const PeerId& peer, int64_t now) {
   auto it = peers_.find(peer);
   if (it == peers_.end()) return;
@@ -90,6 +106,7 @@ void PeerScore::decay(int64_t now) {
   for (auto it = peers_.begin(); it != peers_.end();) {
     PeerStats& peer = it->second;
     if (!peer.connected && now >= peer.expire) {
+      forget_ip(it->first, peer);
       it = peers_.erase(it);
       continue;
     }
@@ -134,11 +151,20 @@ double PeerScore::score(const PeerId& peer, int64_t now) const {
   if (params_.topic_score_cap > 0) topics_score = std::min(topics_score, params_.topic_score_cap);
   double score = topics_score;
   if (params_.app_specific_score) score += params_.app_specific_weight * params_.app_specific_score(peer);
+  score += params_.ip_colocation_factor_weight * ip_colocation_factor(stats);
   if (stats.behaviour_penalty > params_.behaviour_penalty_threshold) {
     const double excess = stats.behaviour_penalty - params_.behaviour_penalty_threshold;
     score += params_.behaviour_penalty_weight * excess * excess;
   }
   return score;
+}
+
+double PeerScore::ip_colocation_factor(const PeerStats& stats) const {
+  if (stats.ip.empty() || params_.ip_colocation_factor_whitelist.contains(stats.ip)) return 0;
+  const auto sharing = peers_by_ip_.find(stats.ip);
+  if (sharing == peers_by_ip_.end()) return 0;
+  const double surplus = static_cast<double>(sharing->second.size()) - params_.ip_colocation_factor_threshold;
+  return surplus > 0 ? surplus * surplus : 0;
 }
 
 }  // namespace cairn::net

@@ -5,11 +5,13 @@
 //   P1  time in mesh (capped), positive          P2  first message deliveries, positive
 //   P3  mesh message delivery deficit, squared   P3b mesh failure penalty, squared
 //   P4  invalid messages, squared                P5  application-specific (a callback)
+//   P6  IP colocation: the surplus of peers sharing an IP over a threshold, squared
 //   P7  behaviour penalty (broken IWANT promises, GRAFT during backoff), squared above a threshold
 //
-// P6 (IP colocation) is not computed: the sans-I/O router does not see addresses. A peer's
-// counters are kept for retain_score after it disconnects, so reconnecting does not wipe a
-// bad score. Time is monotonic nanoseconds, passed in by the router. Not thread-safe.
+// The router does no I/O, so a peer's IP is told to it (set_ip) by whoever owns the
+// connection. A peer's counters and IP are kept for retain_score after it disconnects, so
+// reconnecting, or many identities taking turns on one IP, does not wipe a bad score.
+// Time is monotonic nanoseconds, passed in by the router. Not thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -54,6 +56,11 @@ struct PeerScoreParams {
   double topic_score_cap = 0;                      // 0: no cap on the positive topic part
   std::function<double(const PeerId&)> app_specific_score;
   double app_specific_weight = 1.0;
+  // P6; a weight of 0 turns it off (js-libp2p's tests on one host do exactly that).
+  double ip_colocation_factor_weight = -1.0;
+  // Peers per IP before the penalty starts: a little room for peers behind one NAT.
+  double ip_colocation_factor_threshold = 3;
+  std::set<std::string> ip_colocation_factor_whitelist;
   double behaviour_penalty_weight = -1.0;
   double behaviour_penalty_threshold = 0;
   double behaviour_penalty_decay = 0.9;
@@ -76,6 +83,8 @@ class PeerScore {
   explicit PeerScore(PeerScoreParams params) : params_(std::move(params)) {}
 
   void add_peer(const PeerId& peer);
+  // The IP (canonical text) `peer` is connected from, for P6; replaces an earlier one.
+  void set_ip(const PeerId& peer, const std::string& ip);
   // Keeps the counters until retain_score has passed.
   void remove_peer(const PeerId& peer, int64_t now);
 
@@ -110,12 +119,16 @@ class PeerScore {
     int64_t expire = 0;
     std::map<std::string, TopicStats> topics;
     double behaviour_penalty = 0;
+    std::string ip;  // empty: unknown
   };
   TopicStats* topic_stats(const PeerId& peer, const std::string& topic);
+  double ip_colocation_factor(const PeerStats& stats) const;
+  void forget_ip(const PeerId& peer, const PeerStats& stats);
   void decay_value(double& value, double factor) const;
 
   PeerScoreParams params_;
   std::map<PeerId, PeerStats> peers_;
+  std::map<std::string, std::set<PeerId>> peers_by_ip_;
 };
 
 }  // namespace cairn::net

@@ -25,6 +25,12 @@ Bytes frame(const pb::RPC& rpc) {
   return out;
 }
 
+// The IP a connection comes from, for the router's IP colocation score.
+std::string ip_of(const Connection& connection) {
+  const auto target = connection.remote_address().tcp_dial_target();
+  return target ? target->host : std::string{};
+}
+
 }  // namespace
 
 Result<std::shared_ptr<GossipsubService>> GossipsubService::create(asio::io_context& io,
@@ -186,8 +192,9 @@ asio::awaitable<void> GossipsubService::run_writer(PeerId peer, std::shared_ptr<
     co_return;
   }
   if (!link->closed && !router_.has_peer(peer)) {
-    if (!router_.add_peer(peer, stream->protocol(),
-                          stream->connection().direction() == Direction::outbound)) {
+    if (router_.add_peer(peer, stream->protocol(), stream->connection().direction() == Direction::outbound)) {
+      router_.set_peer_ip(peer, ip_of(stream->connection()));
+    } else {
       drop_peer(peer, "peer limit reached");
     }
     flush();
@@ -219,12 +226,43 @@ asio::awaitable<void> GossipsubService::heartbeat_loop() {
     if (stopped_) break;
     router_.heartbeat();
     flush();
+    dial_px_candidates();
   }
 }
 
-asio::awaitable<bool> GossipsubService::on_inbound(PeerId peer, std::string protocol, bool outbound) {
+void GossipsubService::dial_px_candidates() {
+  size_t dials = 0;
+  for (PxCandidate& candidate : router_.take_px_candidates()) {
+    if (dials == options_.max_px_dials_per_heartbeat) break;
+    if (candidate.addresses.empty() || host_->connected(candidate.peer)) continue;
+    ++dials;
+    asio::co_spawn(io_, dial_px(std::move(candidate)), asio::detached);
+  }
+}
+
+asio::awaitable<void> GossipsubService::dial_px(PxCandidate candidate) {
+  auto self = shared_from_this();
+  for (const Multiaddr& address : candidate.addresses) {
+    auto target = address.peer_id() ? Result<Multiaddr>(address) : address.with_peer_id(candidate.peer);
+    if (!target) continue;
+    Result<PeerId> dialled = co_await host_->dial(std::move(target).value());
+    if (!dialled) continue;
+    co_await run_on(strand_, [](std::shared_ptr<GossipsubService> s, PeerId p) -> asio::awaitable<bool> {
+      if (!s->stopped_) s->ensure_link(p);
+      co_return true;
+    }(self, candidate.peer));
+    co_return;
+  }
+  log("peer exchange: could not dial " + candidate.peer.to_base58());
+}
+
+asio::awaitable<bool> GossipsubService::on_inbound(PeerId peer, std::string protocol, bool outbound,
+                                                   std::string ip) {
   if (stopped_) co_return false;
-  if (!router_.has_peer(peer) && !router_.add_peer(peer, protocol, outbound)) co_return false;
+  if (!router_.has_peer(peer)) {
+    if (!router_.add_peer(peer, protocol, outbound)) co_return false;
+    router_.set_peer_ip(peer, ip);
+  }
   ++inbound_streams_[peer];
   ensure_link(peer);
   flush();
@@ -251,7 +289,8 @@ asio::awaitable<void> GossipsubService::serve_inbound(Stream stream) {
   auto self = shared_from_this();
   const PeerId peer = stream.connection().remote_peer();
   const bool outbound = stream.connection().direction() == Direction::outbound;
-  if (!co_await run_on(strand_, on_inbound(peer, stream.protocol(), outbound))) co_return;
+  if (!co_await run_on(strand_, on_inbound(peer, stream.protocol(), outbound, ip_of(stream.connection()))))
+    co_return;
   std::string reason = "inbound stream closed";
   while (!stopped_) {
     Result<Bytes> body = co_await read_length_prefixed(stream, kMaxRpcSize);

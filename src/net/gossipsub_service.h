@@ -36,10 +36,16 @@
 namespace cairn::net {
 
 inline constexpr size_t kDefaultMaxQueuedRpcsPerPeer = 256;
+// Peers learned from peer exchange that are dialled per heartbeat (go-libp2p dials at most
+// prune_peers per PRUNE; a steady trickle is kinder to the connection limits).
+inline constexpr size_t kDefaultMaxPxDialsPerHeartbeat = 4;
 
 struct GossipsubServiceOptions {
   GossipsubConfig router;
   size_t max_queued_rpcs = kDefaultMaxQueuedRpcsPerPeer;
+  // PX peers with addresses from their signed records are dialled, at most this many per
+  // heartbeat; 0 turns PX dialling off.
+  size_t max_px_dials_per_heartbeat = kDefaultMaxPxDialsPerHeartbeat;
   // Called on the service's strand for every message delivered to us.
   std::function<void(const Delivery&)> on_message;
   std::function<void(const std::string&)> log;  // stderr if empty
@@ -84,7 +90,9 @@ class GossipsubService : public std::enable_shared_from_this<GossipsubService> {
   void flush();
   asio::awaitable<void> run_writer(PeerId peer, std::shared_ptr<Link> link);
   asio::awaitable<void> heartbeat_loop();
-  asio::awaitable<bool> on_inbound(PeerId peer, std::string protocol, bool outbound);
+  void dial_px_candidates();
+  asio::awaitable<void> dial_px(PxCandidate candidate);
+  asio::awaitable<bool> on_inbound(PeerId peer, std::string protocol, bool outbound, std::string ip);
   asio::awaitable<bool> on_rpc(PeerId peer, std::shared_ptr<const pb::RPC> rpc);
   asio::awaitable<bool> on_inbound_closed(PeerId peer, std::string reason);
 

@@ -130,6 +130,49 @@ TEST(PeerScore, ScoreIsRetainedAfterDisconnectUntilItExpires) {
   EXPECT_EQ(score.score(p, params.retain_score_ns), 0);
 }
 
+TEST(PeerScore, IpColocationPenalisesTheSurplusOverTheThreshold) {
+  PeerScoreParams params;
+  params.ip_colocation_factor_weight = -1;
+  params.ip_colocation_factor_threshold = 2;
+  PeerScore score(params);
+  std::vector<PeerId> peers;
+  for (uint8_t i = 1; i <= 4; ++i) {
+    peers.push_back(peer_for(i));
+    score.add_peer(peers.back());
+    score.set_ip(peers.back(), "10.0.0.1");
+  }
+  // Four on one IP, threshold two: a surplus of 2, squared.
+  for (const PeerId& p : peers) EXPECT_EQ(score.score(p, 0), -4);
+  // At the threshold exactly, no penalty.
+  score.set_ip(peers[3], "10.0.0.2");
+  score.remove_peer(peers[2], 0);  // retained, and still counted while its score is kept
+  EXPECT_EQ(score.score(peers[0], 0), -1);
+  score.decay(params.retain_score_ns);
+  EXPECT_EQ(score.score(peers[0], params.retain_score_ns), 0);
+  EXPECT_EQ(score.score(peers[3], params.retain_score_ns), 0);
+}
+
+TEST(PeerScore, IpColocationSparesWhitelistedAndUnknownIps) {
+  PeerScoreParams params;
+  params.ip_colocation_factor_threshold = 1;
+  params.ip_colocation_factor_whitelist = {"127.0.0.1"};
+  PeerScore score(params);
+  const PeerId a = peer_for(1), b = peer_for(2), c = peer_for(3), d = peer_for(4);
+  for (const PeerId& p : {a, b, c, d}) score.add_peer(p);
+  score.set_ip(a, "127.0.0.1");
+  score.set_ip(b, "127.0.0.1");
+  EXPECT_EQ(score.score(a, 0), 0);
+  EXPECT_EQ(score.score(c, 0), 0);  // c and d have no known IP
+  EXPECT_EQ(score.score(d, 0), 0);
+  params.ip_colocation_factor_weight = 0;  // off
+  PeerScore off(params);
+  off.add_peer(c);
+  off.add_peer(d);
+  off.set_ip(c, "10.0.0.1");
+  off.set_ip(d, "10.0.0.1");
+  EXPECT_EQ(off.score(c, 0), 0);
+}
+
 TEST(PeerScore, DefaultThresholdsAreOrdered) {
   const PeerScoreThresholds t;
   EXPECT_LE(t.gossip_threshold, 0);

@@ -6,6 +6,7 @@
 
 #include "net/host_support.h"
 #include "net/multiformats.h"
+#include "net/peer_record.h"
 
 namespace cairn::net {
 namespace {
@@ -28,8 +29,7 @@ bool wait_until(const std::function<bool()>& done,
 }
 
 struct Node {
-  explicit Node(asio::io_context& io) {
-    Seed seed;
+  explicit Node(asio::io_context& io, const std::function<void(GossipsubServiceOptions&)>& configure = {}) {
     OsRng().fill(seed.span());
     HostOptions host_options;
     host_options.log = [](const std::string&) {};
@@ -41,11 +41,13 @@ struct Node {
     GossipsubServiceOptions options;
     options.router.heartbeat_interval_ns = 100'000'000;  // 100 ms keeps the test short
     options.router.flood_publish = false;
+    options.router.score.ip_colocation_factor_weight = 0;  // every peer is on 127.0.0.1
     options.log = [](const std::string&) {};
     options.on_message = [this](const Delivery& d) {
       std::lock_guard lock(mutex);
       received.push_back(d.message.data());
     };
+    if (configure) configure(options);
     gossip = GossipsubService::create(io, host, KeyPair::from_seed(seed), options).value();
   }
   ~Node() {
@@ -56,6 +58,7 @@ struct Node {
     std::lock_guard lock(mutex);
     return static_cast<size_t>(std::count(received.begin(), received.end(), data));
   }
+  Seed seed;
   std::shared_ptr<Host> host;
   std::optional<Multiaddr> address;
   std::shared_ptr<GossipsubService> gossip;
@@ -132,6 +135,43 @@ TEST(GossipsubService, TenHostsInASparseTopologyDeliverEverythingWithBoundedMesh
       return true;
     })) << data;
   }
+}
+
+TEST(GossipsubService, APrunedPeerDialsThePeersExchangedWithSignedRecords) {
+  IoThread thread;
+  // The pruner keeps a mesh of one and hands out the record of its mesh peer on PRUNE.
+  std::map<PeerId, Bytes> records;
+  std::mutex records_mutex;
+  Node pruner(thread.io, [&](GossipsubServiceOptions& options) {
+    options.router.d = options.router.d_lo = options.router.d_hi = 1;
+    options.router.d_score = 1;
+    options.router.d_out = 0;
+    options.router.do_px = true;
+    options.router.peer_record = [&](const PeerId& peer) -> std::optional<Bytes> {
+      std::lock_guard lock(records_mutex);
+      auto it = records.find(peer);
+      return it == records.end() ? std::nullopt : std::optional<Bytes>(it->second);
+    };
+  });
+  Node meshed(thread.io);
+  // A fresh peer scores 0 at first; the default acceptance threshold wants a proven peer.
+  Node pruned(thread.io,
+              [](GossipsubServiceOptions& options) { options.router.thresholds.accept_px_threshold = 0; });
+  {
+    std::lock_guard lock(records_mutex);
+    records[meshed.host->peer_id()] =
+        seal_peer_record(KeyPair::from_seed(meshed.seed), 1, meshed.host->listen_addresses());
+  }
+  for (Node* node : {&pruner, &meshed, &pruned})
+    ASSERT_TRUE(run(thread.io, node->gossip->subscribe(kTxTopic)).value());
+  link(thread.io, meshed, pruner);
+  ASSERT_TRUE(wait_until([&] { return run(thread.io, pruner.gossip->mesh(kTxTopic)).value().size() == 1; }));
+  link(thread.io, pruned, pruner);
+  // Pruned with PX, the new peer dials the exchanged one on its own and meshes with it.
+  EXPECT_TRUE(wait_until([&] { return pruned.host->connected(meshed.host->peer_id()); }));
+  EXPECT_TRUE(wait_until([&] {
+    return run(thread.io, pruned.gossip->mesh(kTxTopic)).value().contains(meshed.host->peer_id());
+  }));
 }
 
 TEST(GossipsubService, AnOversizeRpcDropsThePeerButNotTheService) {

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "crypto/hash.h"
+#include "net/peer_record.h"
 
 namespace cairn::net {
 namespace {
@@ -520,10 +521,43 @@ TEST(Gossipsub, PeerExchangeIsRecordedFromWellScoredPeersOnly) {
     return rpc;
   };
   h.router.handle_rpc(neutral, prune_with_px(100, 3));
-  EXPECT_TRUE(h.router.px_candidates().empty());
+  EXPECT_TRUE(h.router.take_px_candidates().empty());
   // At most kMaxPxPeersPerPrune of one PRUNE are read.
   h.router.handle_rpc(good, prune_with_px(200, kMaxPxPeersPerPrune + 1));
-  EXPECT_EQ(h.router.px_candidates().size(), kMaxPxPeersPerPrune);
+  EXPECT_EQ(h.router.take_px_candidates().size(), kMaxPxPeersPerPrune);
+  EXPECT_TRUE(h.router.take_px_candidates().empty());  // taken
+}
+
+TEST(Gossipsub, PeerExchangeAddressesComeOnlyFromTheNamedPeersOwnRecord) {
+  GossipsubConfig config;
+  const PeerId good = PeerId::from_public_key(key_for(1).public_key());
+  config.score.app_specific_score = [good](const PeerId& p) { return p == good ? 100.0 : 0.0; };
+  Harness h(config);
+  h.router.subscribe(kTxTopic);
+  ASSERT_EQ(h.add(1), good);
+  const KeyPair honest = key_for(50), forger = key_for(51), bare = key_for(52);
+  const Multiaddr address = Multiaddr::parse("/ip4/10.1.2.3/tcp/4001").value();
+  pb::RPC rpc;
+  auto* prune = rpc.mutable_control()->add_prune();
+  prune->set_topicid(kTxTopic);
+  auto add = [&](const KeyPair& named, const KeyPair* signer) {
+    pb::PeerInfo* info = prune->add_peers();
+    const Bytes mh = PeerId::from_public_key(named.public_key()).multihash();
+    info->set_peerid(mh.data(), mh.size());
+    if (signer == nullptr) return;
+    const Bytes record = seal_peer_record(*signer, 1, {address});
+    info->set_signedpeerrecord(record.data(), record.size());
+  };
+  add(honest, &honest);
+  add(forger, &honest);  // a valid record, but of another peer
+  add(bare, nullptr);
+  h.router.handle_rpc(good, rpc);
+  std::map<PeerId, std::vector<Multiaddr>> got;
+  for (auto& c : h.router.take_px_candidates()) got[c.peer] = c.addresses;
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[PeerId::from_public_key(honest.public_key())], std::vector{address});
+  EXPECT_TRUE(got[PeerId::from_public_key(forger.public_key())].empty());
+  EXPECT_TRUE(got[PeerId::from_public_key(bare.public_key())].empty());
 }
 
 TEST(Gossipsub, PruneCarriesPeerExchangeWhenEnabled) {
@@ -541,6 +575,36 @@ TEST(Gossipsub, PruneCarriesPeerExchangeWhenEnabled) {
     for (const auto& p : o.rpc.control().prune()) px += static_cast<size_t>(p.peers_size());
   }
   EXPECT_GT(px, 0u);
+}
+
+TEST(Gossipsub, PeerExchangeSendsTheRecordsItKnows) {
+  GossipsubConfig config = no_flood();
+  config.do_px = true;
+  const Multiaddr address = Multiaddr::parse("/ip4/10.1.2.3/tcp/4001").value();
+  std::map<PeerId, Bytes> records;
+  config.peer_record = [&records](const PeerId& peer) -> std::optional<Bytes> {
+    auto it = records.find(peer);
+    return it == records.end() ? std::nullopt : std::optional<Bytes>(it->second);
+  };
+  Sim sim(4, config);
+  for (size_t i = 0; i < 4; ++i) records[sim.id(i)] = seal_peer_record(sim.nodes[i]->key, 1, {address});
+  for (size_t i = 1; i < 4; ++i) sim.connect(0, i);
+  for (size_t i = 0; i < 4; ++i) sim.at(i).subscribe(kTxTopic);
+  sim.pump();
+  sim.tick();
+  sim.at(0).unsubscribe(kTxTopic);
+  size_t with_record = 0;
+  for (const auto& o : sim.at(0).take_outgoing()) {
+    for (const auto& p : o.rpc.control().prune()) {
+      for (const auto& info : p.peers()) {
+        auto record = open_peer_record(as_bytes(info.signedpeerrecord()));
+        ASSERT_TRUE(record);
+        EXPECT_EQ(record->peer, PeerId::from_multihash(as_bytes(info.peerid())).value());
+        ++with_record;
+      }
+    }
+  }
+  EXPECT_GT(with_record, 0u);
 }
 
 TEST(Gossipsub, ScoreThresholdsGateGossipAndListening) {
