@@ -17,6 +17,8 @@ packages=(
   wabt python3-mnemonic
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
+  # NAT-PMP/PCP gateway for tests/net/nat_netns_test.py (network namespaces)
+  miniupnpd-nftables nftables iproute2
   nodejs
 )
 

@@ -16,3 +16,11 @@ target_compile_definitions(libp2p_interop_tests PRIVATE CAIRN_INTEROP_DIR="${CMA
 set_target_properties(libp2p_interop_tests PROPERTIES CAIRN_USES_ASIO ON)  # see cmake/CairnOptions.cmake
 add_test(NAME interop.libp2p COMMAND libp2p_interop_tests)
 set_tests_properties(interop.libp2p PROPERTIES LABELS interop SKIP_RETURN_CODE 77 TIMEOUT 180)
+
+# mDNS discovery against js-libp2p's @libp2p/mdns (tests/interop/js_mdns.mjs), both ways, over
+# multicast in a private network namespace; mdns_multicast_tests is defined in
+# tests/CMakeLists.txt. Skipped (77) without namespaces, Node.js or node_modules.
+add_test(NAME interop.mdns
+         COMMAND ${CMAKE_CURRENT_LIST_DIR}/../net/run_in_netns.sh $<TARGET_FILE:mdns_multicast_tests>
+                 --gtest_filter=MdnsJs.*)
+set_tests_properties(interop.mdns PROPERTIES LABELS interop SKIP_RETURN_CODE 77 TIMEOUT 120)
