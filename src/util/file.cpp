@@ -113,8 +113,8 @@ Result<Bytes> read_private_file(const std::filesystem::path& path, size_t max_by
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) return io_error("stat", path);
   if (static_cast<uint64_t>(st.st_size) > max_bytes) {
-    return Error{ErrorCode::limit, in_quotes(path) + " is " + std::to_string(st.st_size) + " bytes, more than " +
-                                       std::to_string(max_bytes)};
+    return Error{ErrorCode::limit, in_quotes(path) + " is " + std::to_string(st.st_size) +
+                                       " bytes, more than " + std::to_string(max_bytes)};
   }
   // One byte more than allowed is asked for, so a file that grew after fstat is caught.
   Bytes bytes(max_bytes + 1);
