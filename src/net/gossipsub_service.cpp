@@ -31,6 +31,17 @@ std::string ip_of(const Connection& connection) {
   return target ? target->host : std::string{};
 }
 
+// PX hands out the records peers sent us in identify unless the owner supplies its own.
+GossipsubConfig with_host_records(GossipsubConfig config, const std::shared_ptr<Host>& host) {
+  if (!config.peer_record) {
+    config.peer_record = [weak = std::weak_ptr<Host>(host)](const PeerId& peer) -> std::optional<Bytes> {
+      auto strong = weak.lock();
+      return strong ? strong->peer_record(peer) : std::nullopt;
+    };
+  }
+  return config;
+}
+
 }  // namespace
 
 Result<std::shared_ptr<GossipsubService>> GossipsubService::create(asio::io_context& io,
@@ -58,7 +69,7 @@ GossipsubService::GossipsubService(asio::io_context& io, std::shared_ptr<Host> h
       host_(std::move(host)),
       key_(std::move(key)),
       options_(std::move(options)),
-      router_(key_, options_.router, clock_, rng_),
+      router_(key_, with_host_records(options_.router, host_), clock_, rng_),
       heartbeat_timer_(strand_) {}
 
 void GossipsubService::log(const std::string& message) const {

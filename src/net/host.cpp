@@ -10,6 +10,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 
+#include "net/peer_record.h"
 #include "net/ping.h"
 
 namespace cairn::net {
@@ -392,12 +393,27 @@ std::optional<IdentifyInfo> Host::peer_info(const PeerId& peer) const {
 }
 
 IdentifyInfo Host::local_info(const Connection& connection) const {
+  std::vector<Multiaddr> addresses = announced_addresses();
+  // The record's sequence number only has to grow when the addresses change: the time in
+  // milliseconds does that across restarts too, as js-libp2p does.
+  const auto seq = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                             std::chrono::system_clock::now().time_since_epoch())
+                                             .count());
+  Bytes record = seal_peer_record(*identity_, seq, addresses);
   return IdentifyInfo{std::string(kLibp2pProtocolVersion),
                       options_.agent_version,
                       identity_->public_key(),
-                      announced_addresses(),
+                      std::move(addresses),
                       connection.remote_address(),
-                      protocols()};
+                      protocols(),
+                      std::move(record)};
+}
+
+std::optional<Bytes> Host::peer_record(const PeerId& peer) const {
+  MutexLock lock(mutex_);
+  const auto it = peer_info_.find(peer);
+  if (it == peer_info_.end()) return std::nullopt;
+  return it->second.signed_peer_record;
 }
 
 asio::awaitable<Result<Stream>> Host::new_stream(PeerId peer, std::vector<std::string> protocols) {

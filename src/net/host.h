@@ -137,6 +137,9 @@ class Host : public std::enable_shared_from_this<Host> {
   asio::awaitable<Result<Duration>> ping(PeerId peer);
 
   std::optional<IdentifyInfo> peer_info(const PeerId& peer) const;
+  // The signed peer record `peer` sent in identify, if it sent a valid one (gossipsub PX
+  // passes it on). Ours is in every identify message we send.
+  std::optional<Bytes> peer_record(const PeerId& peer) const;
   bool connected(const PeerId& peer) const;
   size_t connection_count() const;
 

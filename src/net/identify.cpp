@@ -4,6 +4,7 @@
 
 #include "identify.pb.h"
 #include "net/multiformats.h"
+#include "net/peer_record.h"
 #include "net/tcp_transport.h"
 
 namespace cairn::net {
@@ -27,6 +28,16 @@ Result<pb::Identify> parse_message(ByteSpan message) {
     return identify_error(ErrorCode::decode, "not an Identify protobuf");
   }
   return parsed;
+}
+
+// The message's signed peer record if it verifies and names `peer`; a bad one is ignored
+// like an unparsable address, not fatal.
+std::optional<Bytes> checked_record(const pb::Identify& message, const PeerId& peer) {
+  if (!message.has_signedpeerrecord()) return std::nullopt;
+  const ByteSpan envelope = as_bytes(message.signedpeerrecord());
+  auto record = open_peer_record(envelope);
+  if (!record || record->peer != peer) return std::nullopt;
+  return Bytes(envelope.begin(), envelope.end());
 }
 
 Result<PublicKey> checked_key(const pb::Identify& message, const PeerId& peer) {
@@ -55,6 +66,8 @@ Bytes encode_identify(const IdentifyInfo& info) {
     message.set_observedaddr(bytes.data(), bytes.size());
   }
   for (const auto& protocol : info.protocols) message.add_protocols(protocol);
+  if (info.signed_peer_record)
+    message.set_signedpeerrecord(info.signed_peer_record->data(), info.signed_peer_record->size());
 
   const std::string body = message.SerializeAsString();
   Bytes out;
@@ -71,7 +84,8 @@ Result<IdentifyInfo> decode_identify(ByteSpan message, const PeerId& peer) {
                     key,
                     parse_addresses(parsed.listenaddrs()),
                     std::nullopt,
-                    {parsed.protocols().begin(), parsed.protocols().end()}};
+                    {parsed.protocols().begin(), parsed.protocols().end()},
+                    checked_record(parsed, peer)};
   if (parsed.has_observedaddr()) {
     auto observed = Multiaddr::from_bytes(as_bytes(parsed.observedaddr()));
     if (observed) info.observed_addr = std::move(observed).value();
@@ -93,6 +107,7 @@ Result<IdentifyInfo> apply_identify_push(ByteSpan message, const PeerId& peer,
   if (parsed.has_agentversion()) info.agent_version = parsed.agentversion();
   if (parsed.listenaddrs_size() > 0) info.listen_addrs = parse_addresses(parsed.listenaddrs());
   if (parsed.protocols_size() > 0) info.protocols = {parsed.protocols().begin(), parsed.protocols().end()};
+  if (auto record = checked_record(parsed, peer)) info.signed_peer_record = std::move(record);
   return info;
 }
 

@@ -42,6 +42,9 @@ struct IdentifyInfo {
   std::vector<Multiaddr> listen_addrs;
   std::optional<Multiaddr> observed_addr;
   std::vector<std::string> protocols;
+  // The sender's signed peer record (peer_record.h envelope bytes): kept only when it
+  // verifies and names the sender.
+  std::optional<Bytes> signed_peer_record;
 };
 
 // The length-prefixed message for `info`.

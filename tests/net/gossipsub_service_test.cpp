@@ -139,33 +139,26 @@ TEST(GossipsubService, TenHostsInASparseTopologyDeliverEverythingWithBoundedMesh
 
 TEST(GossipsubService, APrunedPeerDialsThePeersExchangedWithSignedRecords) {
   IoThread thread;
-  // The pruner keeps a mesh of one and hands out the record of its mesh peer on PRUNE.
-  std::map<PeerId, Bytes> records;
-  std::mutex records_mutex;
-  Node pruner(thread.io, [&](GossipsubServiceOptions& options) {
+  // The pruner keeps a mesh of one; on PRUNE it hands out its mesh peer with the signed
+  // record that peer sent in identify.
+  Node pruner(thread.io, [](GossipsubServiceOptions& options) {
     options.router.d = options.router.d_lo = options.router.d_hi = 1;
     options.router.d_score = 1;
     options.router.d_out = 0;
     options.router.do_px = true;
-    options.router.peer_record = [&](const PeerId& peer) -> std::optional<Bytes> {
-      std::lock_guard lock(records_mutex);
-      auto it = records.find(peer);
-      return it == records.end() ? std::nullopt : std::optional<Bytes>(it->second);
-    };
   });
   Node meshed(thread.io);
   // A fresh peer scores 0 at first; the default acceptance threshold wants a proven peer.
   Node pruned(thread.io,
               [](GossipsubServiceOptions& options) { options.router.thresholds.accept_px_threshold = 0; });
-  {
-    std::lock_guard lock(records_mutex);
-    records[meshed.host->peer_id()] =
-        seal_peer_record(KeyPair::from_seed(meshed.seed), 1, meshed.host->listen_addresses());
-  }
   for (Node* node : {&pruner, &meshed, &pruned})
     ASSERT_TRUE(run(thread.io, node->gossip->subscribe(kTxTopic)).value());
   link(thread.io, meshed, pruner);
   ASSERT_TRUE(wait_until([&] { return run(thread.io, pruner.gossip->mesh(kTxTopic)).value().size() == 1; }));
+  ASSERT_TRUE(wait_until([&] { return pruner.host->peer_record(meshed.host->peer_id()).has_value(); }));
+  const auto record = open_peer_record(*pruner.host->peer_record(meshed.host->peer_id()));
+  ASSERT_TRUE(record);
+  EXPECT_EQ(record->addresses, meshed.host->announced_addresses());
   link(thread.io, pruned, pruner);
   // Pruned with PX, the new peer dials the exchanged one on its own and meshes with it.
   EXPECT_TRUE(wait_until([&] { return pruned.host->connected(meshed.host->peer_id()); }));

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "identify.pb.h"
+#include "net/multiformats.h"
+#include "net/peer_record.h"
 
 namespace cairn::net {
 namespace {
@@ -13,17 +15,21 @@ IdentifyInfo sample(const KeyPair& key) {
                       key.public_key(),
                       {Multiaddr::parse("/ip4/127.0.0.1/tcp/4001").value()},
                       Multiaddr::parse("/ip4/10.0.0.2/tcp/55555").value(),
-                      {"/ipfs/id/1.0.0", "/ipfs/ping/1.0.0"}};
+                      {"/ipfs/id/1.0.0", "/ipfs/ping/1.0.0"},
+                      seal_peer_record(key, 1, {Multiaddr::parse("/ip4/127.0.0.1/tcp/4001").value()})};
 }
 
-// Strips the uvarint length prefix (one byte for these small messages).
-ByteSpan body(const Bytes& framed) { return ByteSpan(framed).subspan(1); }
+// Strips the uvarint length prefix, checking that it is the body's length.
+ByteSpan body(const Bytes& framed) {
+  const auto prefix = read_uvarint_prefix(framed).value().value();
+  EXPECT_EQ(prefix.value, framed.size() - prefix.size);
+  return ByteSpan(framed).subspan(prefix.size);
+}
 
 TEST(Identify, RoundTripsEveryField) {
   const KeyPair key = KeyPair::generate();
   const IdentifyInfo info = sample(key);
   const Bytes framed = encode_identify(info);
-  ASSERT_EQ(framed[0], framed.size() - 1);
   auto decoded = decode_identify(body(framed), PeerId::from_public_key(key.public_key()));
   ASSERT_TRUE(decoded.ok()) << decoded.error().to_string();
   EXPECT_EQ(decoded->agent_version, info.agent_version);
@@ -32,6 +38,27 @@ TEST(Identify, RoundTripsEveryField) {
   EXPECT_EQ(decoded->listen_addrs, info.listen_addrs);
   EXPECT_EQ(decoded->observed_addr, info.observed_addr);
   EXPECT_EQ(decoded->protocols, info.protocols);
+  EXPECT_EQ(decoded->signed_peer_record, info.signed_peer_record);
+}
+
+TEST(Identify, KeepsOnlyASignedPeerRecordOfTheSender) {
+  const KeyPair key = KeyPair::generate();
+  const PeerId peer = PeerId::from_public_key(key.public_key());
+  IdentifyInfo info = sample(key);
+  info.signed_peer_record = seal_peer_record(KeyPair::generate(), 1, {});  // someone else's
+  auto decoded = decode_identify(body(encode_identify(info)), peer);
+  ASSERT_TRUE(decoded.ok()) << decoded.error().to_string();
+  EXPECT_FALSE(decoded->signed_peer_record);
+  info.signed_peer_record = Bytes{1, 2, 3};  // garbage is ignored, not fatal
+  decoded = decode_identify(body(encode_identify(info)), peer);
+  ASSERT_TRUE(decoded.ok());
+  EXPECT_FALSE(decoded->signed_peer_record);
+  // A push replaces the record.
+  const Bytes newer = seal_peer_record(key, 2, {});
+  info.signed_peer_record = newer;
+  auto pushed = apply_identify_push(body(encode_identify(info)), peer, sample(key));
+  ASSERT_TRUE(pushed.ok());
+  EXPECT_EQ(pushed->signed_peer_record, newer);
 }
 
 TEST(Identify, RefusesAKeyThatIsNotThePeers) {
