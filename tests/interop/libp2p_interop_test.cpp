@@ -17,11 +17,9 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include "interop/js_process.h"
 #include "net/gossipsub_service.h"
 #include "net/host.h"
 #include "net/host_support.h"
@@ -36,92 +34,13 @@ using testing::IoThread;
 using testing::run;
 
 constexpr auto kEventTimeout = std::chrono::seconds(20);
-constexpr auto kStopTimeout = std::chrono::seconds(5);
 // js-libp2p's default agent version: "js-libp2p/<version> node/<version>".
 constexpr std::string_view kJsAgentPrefix = "js-libp2p/3.2.0 ";
 
-// node js_node.mjs <args>, with pipes to its stdin and from its stdout.
-class JsNode {
+// node js_node.mjs <args>.
+class JsNode : public test::JsProcess {
  public:
-  explicit JsNode(const std::vector<std::string>& args) {
-    int to_child[2];
-    int from_child[2];
-    if (pipe(to_child) != 0 || pipe(from_child) != 0) throw std::runtime_error("pipe failed");
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(to_child[0], STDIN_FILENO);
-      dup2(from_child[1], STDOUT_FILENO);
-      close(to_child[1]);
-      close(from_child[0]);
-      if (chdir(CAIRN_INTEROP_DIR) != 0) _exit(126);
-      std::vector<std::string> argv_strings{CAIRN_NODE_EXECUTABLE, "js_node.mjs"};
-      argv_strings.insert(argv_strings.end(), args.begin(), args.end());
-      std::vector<char*> argv;
-      for (auto& arg : argv_strings) argv.push_back(arg.data());
-      argv.push_back(nullptr);
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
-    close(to_child[0]);
-    close(from_child[1]);
-    stdin_ = to_child[1];
-    stdout_ = from_child[0];
-  }
-  JsNode(const JsNode&) = delete;
-  JsNode& operator=(const JsNode&) = delete;
-
-  ~JsNode() {
-    close(stdin_);
-    kill(pid_, SIGTERM);
-    const auto deadline = SteadyClock::now() + kStopTimeout;
-    while (waitpid(pid_, nullptr, WNOHANG) == 0) {
-      if (SteadyClock::now() > deadline) {
-        kill(pid_, SIGKILL);
-        waitpid(pid_, nullptr, 0);
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    close(stdout_);
-  }
-
-  // Writes one command line to the child's stdin.
-  void send(const std::string& line) {
-    const std::string with_newline = line + "\n";
-    ASSERT_EQ(write(stdin_, with_newline.data(), with_newline.size()),
-              static_cast<ssize_t>(with_newline.size()));
-  }
-
-  // The next event named `name`, skipping others; nullopt on timeout or end of output.
-  std::optional<json> wait_for(std::string_view name) {
-    const auto deadline = SteadyClock::now() + kEventTimeout;
-    for (;;) {
-      for (size_t newline = buffer_.find('\n'); newline != std::string::npos; newline = buffer_.find('\n')) {
-        const std::string line = buffer_.substr(0, newline);
-        buffer_.erase(0, newline + 1);
-        json event = json::parse(line, nullptr, false);
-        if (event.is_discarded()) continue;
-        if (event.value("event", "") == "error" && name != "error") {
-          ADD_FAILURE() << "js: " << event.value("message", "");
-        }
-        if (event.value("event", "") == name) return event;
-      }
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
-      if (left.count() <= 0) return std::nullopt;
-      pollfd readable{stdout_, POLLIN, 0};
-      if (poll(&readable, 1, static_cast<int>(left.count())) <= 0) return std::nullopt;
-      char chunk[4096];
-      const ssize_t n = read(stdout_, chunk, sizeof chunk);
-      if (n <= 0) return std::nullopt;
-      buffer_.append(chunk, static_cast<size_t>(n));
-    }
-  }
-
- private:
-  pid_t pid_ = -1;
-  int stdin_ = -1;
-  int stdout_ = -1;
-  std::string buffer_;
+  explicit JsNode(const std::vector<std::string>& args) : JsProcess("js_node.mjs", args, kEventTimeout) {}
 };
 
 bool contains(const json& list, std::string_view item) {

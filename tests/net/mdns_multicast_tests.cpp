@@ -13,11 +13,8 @@
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
+#include "interop/js_process.h"
 #include "net/host.h"
 #include "net/host_support.h"
 #include "net/mdns_service.h"
@@ -30,7 +27,6 @@ using testing::IoThread;
 using testing::run;
 
 constexpr auto kDiscoveryTimeout = std::chrono::seconds(15);
-constexpr auto kStopTimeout = std::chrono::seconds(5);
 // Both sides query every second so that a lost datagram costs little.
 constexpr int64_t kQueryIntervalNs = 1'000'000'000;
 constexpr std::string_view kJsQueryIntervalMs = "1000";
@@ -134,78 +130,10 @@ TEST(MdnsService, StopsCleanly) {
   EXPECT_TRUE(wait_until([&] { return again.found->find(other.host->peer_id()).has_value(); }));
 }
 
-// node js_mdns.mjs, with a pipe to its stdin (closed to stop it) and from its stdout.
-class JsMdnsNode {
+// node js_mdns.mjs <query interval>.
+class JsMdnsNode : public test::JsProcess {
  public:
-  JsMdnsNode() {
-    int to_child[2];
-    int from_child[2];
-    if (pipe(to_child) != 0 || pipe(from_child) != 0) throw std::runtime_error("pipe failed");
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(to_child[0], STDIN_FILENO);
-      dup2(from_child[1], STDOUT_FILENO);
-      close(to_child[1]);
-      close(from_child[0]);
-      if (chdir(CAIRN_INTEROP_DIR) != 0) _exit(126);
-      std::vector<std::string> argv_strings{CAIRN_NODE_EXECUTABLE, "js_mdns.mjs",
-                                            std::string(kJsQueryIntervalMs)};
-      std::vector<char*> argv;
-      for (auto& arg : argv_strings) argv.push_back(arg.data());
-      argv.push_back(nullptr);
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
-    close(to_child[0]);
-    close(from_child[1]);
-    stdin_ = to_child[1];
-    stdout_ = from_child[0];
-  }
-  JsMdnsNode(const JsMdnsNode&) = delete;
-  JsMdnsNode& operator=(const JsMdnsNode&) = delete;
-  ~JsMdnsNode() {
-    close(stdin_);
-    kill(pid_, SIGTERM);
-    const auto deadline = SteadyClock::now() + kStopTimeout;
-    while (waitpid(pid_, nullptr, WNOHANG) == 0) {
-      if (SteadyClock::now() > deadline) {
-        kill(pid_, SIGKILL);
-        waitpid(pid_, nullptr, 0);
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    close(stdout_);
-  }
-
-  // The next event for which `match` holds; nullopt on timeout or end of output.
-  std::optional<json> wait_for(const std::function<bool(const json&)>& match) {
-    const auto deadline = SteadyClock::now() + kDiscoveryTimeout;
-    for (;;) {
-      for (size_t newline = buffer_.find('\n'); newline != std::string::npos; newline = buffer_.find('\n')) {
-        const std::string line = buffer_.substr(0, newline);
-        buffer_.erase(0, newline + 1);
-        json event = json::parse(line, nullptr, false);
-        if (event.is_discarded()) continue;
-        if (event.value("event", "") == "error") ADD_FAILURE() << "js: " << event.value("message", "");
-        if (match(event)) return event;
-      }
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
-      if (left.count() <= 0) return std::nullopt;
-      pollfd readable{stdout_, POLLIN, 0};
-      if (poll(&readable, 1, static_cast<int>(left.count())) <= 0) return std::nullopt;
-      char chunk[4096];
-      const ssize_t n = read(stdout_, chunk, sizeof chunk);
-      if (n <= 0) return std::nullopt;
-      buffer_.append(chunk, static_cast<size_t>(n));
-    }
-  }
-
- private:
-  pid_t pid_ = -1;
-  int stdin_ = -1;
-  int stdout_ = -1;
-  std::string buffer_;
+  JsMdnsNode() : JsProcess("js_mdns.mjs", {std::string(kJsQueryIntervalMs)}, kDiscoveryTimeout) {}
 };
 
 bool js_available() {
