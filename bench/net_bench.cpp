@@ -28,6 +28,7 @@
 #include "net/connection.h"
 #include "net/gossipsub_service.h"
 #include "net/host.h"
+#include "net/host_support.h"
 
 namespace cairn::net {
 namespace {
@@ -38,34 +39,8 @@ constexpr size_t kChunk = 64 * 1024;  // one application write
 constexpr std::string_view kSinkProtocol = "/cairn/bench/sink/1.0.0";
 constexpr auto kBenchTimeout = std::chrono::seconds(60);
 
-// An io_context on one thread (the node's configuration on a 2-core machine).
-class IoThread {
- public:
-  IoThread() : work_(io.get_executor()), thread_([this] { io.run(); }) {}
-  ~IoThread() {
-    work_.reset();
-    io.stop();
-    thread_.join();
-  }
-  asio::io_context io;
-
- private:
-  asio::executor_work_guard<asio::io_context::executor_type> work_;
-  std::thread thread_;
-};
-
-template <class T>
-std::future<T> spawn_future(asio::io_context& io, asio::awaitable<T> op) {
-  auto done = std::make_shared<std::promise<T>>();
-  auto future = done->get_future();
-  asio::co_spawn(
-      io,
-      [op = std::move(op), done]() mutable -> asio::awaitable<void> {
-        done->set_value(co_await std::move(op));
-      },
-      asio::detached);
-  return future;
-}
+using testing::IoThread;  // one io thread: the node's configuration on a 2-core machine
+using testing::spawn_future;
 
 template <class T>
 T wait(std::future<T> future) {

@@ -1,4 +1,4 @@
-// Test helpers for the asynchronous net code: an io_context on its own thread, a bounded
+// Test and benchmark helpers for the asynchronous net code: an io_context on its own thread, a bounded
 // wait for a coroutine's result or a condition, and a log sink tests can inspect.
 #pragma once
 
@@ -36,10 +36,9 @@ class IoThread {
   std::thread thread_;
 };
 
-// The result of `op` run on `io`, or nullopt if it did not finish within `timeout`.
+// Starts `op` on `io`; the future holds its result.
 template <class T>
-std::optional<T> run(asio::io_context& io, asio::awaitable<T> op,
-                     std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+std::future<T> spawn_future(asio::io_context& io, asio::awaitable<T> op) {
   auto done = std::make_shared<std::promise<T>>();
   auto future = done->get_future();
   asio::co_spawn(
@@ -48,6 +47,14 @@ std::optional<T> run(asio::io_context& io, asio::awaitable<T> op,
         done->set_value(co_await std::move(op));
       },
       asio::detached);
+  return future;
+}
+
+// The result of `op` run on `io`, or nullopt if it did not finish within `timeout`.
+template <class T>
+std::optional<T> run(asio::io_context& io, asio::awaitable<T> op,
+                     std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+  std::future<T> future = spawn_future(io, std::move(op));
   if (future.wait_for(timeout) != std::future_status::ready) return std::nullopt;
   return future.get();
 }
