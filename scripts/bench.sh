@@ -36,14 +36,8 @@ build_dir=${BUILD_DIR:-build}
 [[ $build_dir = /* ]] || build_dir="$root/$build_dir"
 bench_bin="$build_dir/bench/cairn_bench"
 
-if ((build)); then
-  if [[ ! -f "$build_dir/CMakeCache.txt" ]]; then
-    # The configuration of scripts/build.sh.
-    cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithAssert \
-      -DCMAKE_C_COMPILER=gcc -DCMAKE_CXX_COMPILER=g++ >/dev/null
-  fi
-  cmake --build "$build_dir" --target cairn_bench -j 2
-fi
+# The configuration of scripts/build.sh (configures the build directory when needed).
+if ((build)); then BUILD_DIR="$build_dir" JOBS=2 TARGETS=cairn_bench "$root/scripts/build.sh"; fi
 [[ -x "$bench_bin" ]] || { echo "bench.sh: $bench_bin not found (build it, or drop --no-build)" >&2; exit 1; }
 
 # --- what the numbers were measured on -----------------------------------------------------
