@@ -99,10 +99,14 @@ void expect_cairn_identified_js(const IdentifyInfo& info, const std::optional<Mu
       << info.observed_addr->to_string();
 }
 
-TEST(Libp2pInterop, CairnDialsJs) {
+// Cairn, with `options`, dials a listening js node started with `js_extra` more arguments:
+// the dial, identify both ways and ping work.
+void check_cairn_dials_js(HostOptions options, const std::vector<std::string>& js_extra) {
   IoThread thread;
-  CairnNode cairn(thread.io);
-  JsNode js({"listen"});
+  CairnNode cairn(thread.io, std::move(options));
+  std::vector<std::string> args{"listen"};
+  args.insert(args.end(), js_extra.begin(), js_extra.end());
+  JsNode js(args);
   auto listening = js.wait_for("listening");
   ASSERT_TRUE(listening) << "js did not start";
   const auto js_address = Multiaddr::parse((*listening)["addrs"][0].get<std::string>()).value();
@@ -125,10 +129,15 @@ TEST(Libp2pInterop, CairnDialsJs) {
   expect_js_identified_cairn(*identified, cairn);
 }
 
-TEST(Libp2pInterop, JsDialsCairn) {
+// A js node started with `js_extra` more arguments dials Cairn (with `options`): identify
+// both ways and ping work.
+void check_js_dials_cairn(HostOptions options, const std::vector<std::string>& js_extra) {
   IoThread thread;
-  CairnNode cairn(thread.io);
-  JsNode js({"dial", cairn.address.with_peer_id(cairn.host->peer_id()).value().to_string()});
+  CairnNode cairn(thread.io, std::move(options));
+  std::vector<std::string> args{"dial",
+                                cairn.address.with_peer_id(cairn.host->peer_id()).value().to_string()};
+  args.insert(args.end(), js_extra.begin(), js_extra.end());
+  JsNode js(args);
   auto listening = js.wait_for("listening");
   ASSERT_TRUE(listening) << "js did not start";
   const auto js_peer = PeerId::parse((*listening)["peerId"].get<std::string>()).value();
@@ -146,6 +155,10 @@ TEST(Libp2pInterop, JsDialsCairn) {
   auto rtt = run(thread.io, cairn.host->ping(js_peer), kEventTimeout);
   ASSERT_TRUE(rtt && rtt->ok()) << (rtt ? rtt->error().to_string() : "timeout");
 }
+
+TEST(Libp2pInterop, CairnDialsJs) { check_cairn_dials_js({}, {}); }
+
+TEST(Libp2pInterop, JsDialsCairn) { check_js_dials_cairn({}, {}); }
 
 // ---- private networks: js-libp2p's preSharedKey() connection protector (@libp2p/pnet) ----
 
@@ -187,42 +200,12 @@ HostOptions in_network(const PskFile& file) {
 
 TEST(PnetInterop, CairnDialsJsWithTheSameKey) {
   PskFile key(kNetworkKey);
-  IoThread thread;
-  CairnNode cairn(thread.io, in_network(key));
-  JsNode js({"listen", "--psk", key.path().string()});
-  auto listening = js.wait_for("listening");
-  ASSERT_TRUE(listening) << "js did not start";
-  const auto js_address = Multiaddr::parse((*listening)["addrs"][0].get<std::string>()).value();
-  const auto js_peer = js_address.peer_id().value();
-
-  auto dialled = run(thread.io, cairn.host->dial(js_address), kEventTimeout);
-  ASSERT_TRUE(dialled && dialled->ok()) << (dialled ? dialled->error().to_string() : "timeout");
-  auto info = wait_for_identify(*cairn.host, js_peer);
-  ASSERT_TRUE(info) << "Cairn did not identify js";
-  EXPECT_TRUE(info->agent_version.starts_with(kJsAgentPrefix)) << info->agent_version;
-  auto rtt = run(thread.io, cairn.host->ping(js_peer), kEventTimeout);
-  ASSERT_TRUE(rtt && rtt->ok()) << (rtt ? rtt->error().to_string() : "timeout");
-  auto identified = js.wait_for("identified");
-  ASSERT_TRUE(identified) << "js did not identify Cairn";
-  expect_js_identified_cairn(*identified, cairn);
+  check_cairn_dials_js(in_network(key), {"--psk", key.path().string()});
 }
 
 TEST(PnetInterop, JsDialsCairnWithTheSameKey) {
   PskFile key(kNetworkKey);
-  IoThread thread;
-  CairnNode cairn(thread.io, in_network(key));
-  JsNode js({"dial", cairn.address.with_peer_id(cairn.host->peer_id()).value().to_string(), "--psk",
-             key.path().string()});
-  auto listening = js.wait_for("listening");
-  ASSERT_TRUE(listening) << "js did not start";
-  const auto js_peer = PeerId::parse((*listening)["peerId"].get<std::string>()).value();
-  auto identified = js.wait_for("identified");
-  ASSERT_TRUE(identified) << "js did not identify Cairn";
-  expect_js_identified_cairn(*identified, cairn);
-  ASSERT_TRUE(js.wait_for("ping")) << "js could not ping Cairn";
-  ASSERT_TRUE(wait_for_identify(*cairn.host, js_peer)) << "Cairn did not identify js";
-  auto rtt = run(thread.io, cairn.host->ping(js_peer), kEventTimeout);
-  ASSERT_TRUE(rtt && rtt->ok()) << (rtt ? rtt->error().to_string() : "timeout");
+  check_js_dials_cairn(in_network(key), {"--psk", key.path().string()});
 }
 
 TEST(PnetInterop, DifferentKeysFailInBothDirections) {
