@@ -203,7 +203,15 @@ TEST(Host, StalledOutboundHandshakeTimesOut) {
   ASSERT_FALSE(dialled->ok());
   EXPECT_NE(dialled->error().message.find("handshake timed out"), std::string::npos)
       << dialled->error().message;
-  asio::post(thread.io, [&] { mute.close(); });
+  // Close both on the io thread and wait: they are destroyed right after this, while the
+  // io thread still runs (posting the close without waiting raced with the destruction).
+  auto closed = run(thread.io, [&]() -> asio::awaitable<bool> {
+    boost::system::error_code ignored;
+    mute.close(ignored);
+    accepted.close(ignored);
+    co_return true;
+  }());
+  ASSERT_TRUE(closed);
 }
 
 TEST(Host, PerIpLimitRefusesTheConnectionOverItAndFreesSlotsOnClose) {
