@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include "support/temp_dir.h"
+
 namespace cairn {
 namespace {
 
@@ -20,32 +22,14 @@ namespace fs = std::filesystem;
 constexpr KdfParams kFast = kMinimumKdfParams;
 constexpr std::string_view kPassword = "correct horse battery staple";
 
-// A fresh private directory, removed with its content on destruction.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "cairn-keystore-test-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  const fs::path& path() const { return path_; }
-  // Every name in the directory, so a test can see that no temporary file was left.
-  std::vector<std::string> names() const {
-    std::vector<std::string> out;
-    for (const auto& entry : fs::directory_iterator(path_)) out.push_back(entry.path().filename().string());
-    std::sort(out.begin(), out.end());
-    return out;
-  }
-
- private:
-  fs::path path_;
-};
+// Every name in `dir`, so a test can see that no temporary file was left.
+std::vector<std::string> names(const TempDir& dir) {
+  std::vector<std::string> out;
+  for (const auto& entry : fs::directory_iterator(dir.path()))
+    out.push_back(entry.path().filename().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
 
 KeyPair test_key(uint8_t fill = 7) {
   Seed seed;
@@ -297,7 +281,7 @@ TEST(KeystoreFile, WrittenWithMode0600AndReadBack) {
   auto read = read_keystore_file(path);
   ASSERT_TRUE(read.ok()) << read.error().to_string();
   EXPECT_EQ(*read, file);
-  EXPECT_EQ(dir.names(), std::vector<std::string>{"voting.key"});
+  EXPECT_EQ(names(dir), std::vector<std::string>{"voting.key"});
 }
 
 TEST(KeystoreFile, ExistingFileIsKeptUnlessOverwriteIsAsked) {
@@ -310,11 +294,11 @@ TEST(KeystoreFile, ExistingFileIsKeptUnlessOverwriteIsAsked) {
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.error().message.find("already exists"), std::string::npos);
   EXPECT_EQ(*read_keystore_file(path), first);
-  EXPECT_EQ(dir.names(), std::vector<std::string>{"voting.key"});  // no temporary left behind
+  EXPECT_EQ(names(dir), std::vector<std::string>{"voting.key"});  // no temporary left behind
 
   ASSERT_TRUE(write_keystore_file(path, second, /*overwrite=*/true).ok());
   EXPECT_EQ(*read_keystore_file(path), second);
-  EXPECT_EQ(dir.names(), std::vector<std::string>{"voting.key"});
+  EXPECT_EQ(names(dir), std::vector<std::string>{"voting.key"});
 }
 
 TEST(KeystoreFile, FailedWriteLeavesNothing) {
@@ -323,7 +307,7 @@ TEST(KeystoreFile, FailedWriteLeavesNothing) {
   // The destination is a directory: the rename fails after the temporary was written.
   fs::create_directory(dir.path() / "taken");
   EXPECT_FALSE(write_keystore_file(dir.path() / "taken", validator_file(), /*overwrite=*/true).ok());
-  EXPECT_EQ(dir.names(), std::vector<std::string>{"taken"});
+  EXPECT_EQ(names(dir), std::vector<std::string>{"taken"});
 }
 
 TEST(KeystoreFile, ReadRefusesFilesOthersCanRead) {
