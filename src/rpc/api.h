@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace cairn::rpc {
 
@@ -50,6 +51,14 @@ struct CallContext {
 // only). `done` may be called from any thread.
 using RequestHandler = std::function<void(std::string body, CallContext context,
                                           std::function<void(std::optional<std::string> response)> done)>;
+
+// Decides who a request is from, given its Authorization header (absent: nullopt) and the
+// remote address: the caller, or nullopt for HTTP 401. Thread-safe.
+using AuthenticateFn = std::function<std::optional<Caller>(
+    std::optional<std::string_view> authorization, std::string_view remote_ip, bool remote_is_loopback)>;
+// Takes one token from the client's rate-limit bucket: false when it is empty (HTTP 429, or a
+// JSON-RPC rate_limited error on a WebSocket). Thread-safe.
+using AdmitFn = std::function<bool(std::string_view client)>;
 
 // JSON-RPC 2.0 error codes: the specification's, then Cairn's in the server-defined range
 // -32000..-32099.
