@@ -1,9 +1,9 @@
 // cairnd — the Cairn node.
 //
-// Opens the network's chain state in the data directory and serves until SIGINT or
-// SIGTERM, mining with --mine and voting with --validator-key. With --check-chain it
-// audits the chain state and exits (0 sound, 1 problems found). The peer-to-peer network,
-// JSON-RPC and the explorer arrive with issues [E], [F] and [I].
+// Opens the network's chain state in the data directory and serves JSON-RPC (docs/rpc.md)
+// until SIGINT, SIGTERM or node_stop, mining with --mine and voting with --validator-key.
+// With --check-chain it audits the chain state and exits (0 sound, 1 problems found). The
+// peer-to-peer network and the explorer arrive with issues [E] and [I].
 #include <csignal>
 #include <filesystem>
 #include <iostream>
@@ -16,6 +16,7 @@
 #include "crypto/keystore.h"
 #include "node/node.h"
 #include "node/options.h"
+#include "node/rpc_service.h"
 
 namespace {
 
@@ -89,9 +90,20 @@ int main(int argc, char** argv) {
   }
   if (resolved->check_chain) return check_chain(**node, resolved->check_chain_replay);
 
+  std::unique_ptr<cairn::RpcService> rpc;
+  if (resolved->rpc.enabled) {
+    auto started = cairn::RpcService::start(**node, resolved->rpc);
+    if (!started) {
+      std::cerr << "cairnd: " << started.error().message << "\n";
+      return 1;
+    }
+    rpc = std::move(*started);
+  }
   std::signal(SIGINT, request_stop);
   std::signal(SIGTERM, request_stop);
-  if (auto ran = (*node)->run(g_stop); !ran) {
+  auto ran = (*node)->run(g_stop);
+  if (rpc) rpc->stop();  // before the node it reads goes away
+  if (!ran) {
     spdlog::critical(
         "the chain state store failed: {}; the state is intact at its last durable block, "
         "restart cairnd",

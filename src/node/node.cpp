@@ -21,8 +21,6 @@ namespace {
 // Nonces tried per round before the miner rebuilds its block with a fresh timestamp (and
 // notices a new tip): a few seconds of one core at regtest's worst.
 constexpr uint64_t kNoncesPerRound = uint64_t{1} << 22;
-// How long a waiting node sleeps between looks at the stop flag.
-constexpr auto kStopPollInterval = std::chrono::milliseconds(100);
 // Block bytes a template keeps free for the header and the coinbase (its extra data is at
 // most kMaxCoinbaseExtraBytes): the rest is for transactions and votes.
 constexpr uint64_t kTemplateReserveBytes = 10'000;
@@ -117,18 +115,15 @@ uint64_t Node::next_timestamp() const {
   return std::max(now, median_time_past_after(chain_->tip()) + 1);
 }
 
-Result<bool> Node::mine_one(const std::atomic<bool>& stop) {
+Result<std::optional<Block>> Node::new_candidate(const OutputLock& to) {
   const ConsensusParams& params = rules_.params();
   const uint64_t timestamp = next_timestamp();
   // Blocks found faster than the clock advances push timestamps ahead of it (each must
   // pass the median time past); stay well inside the drift peers accept.
   const auto now = static_cast<uint64_t>(std::max<int64_t>(0, clock_.unix_seconds()));
-  if (timestamp > now + params.max_future_drift / 2) {
-    std::this_thread::sleep_for(kStopPollInterval);
-    return false;
-  }
+  if (timestamp > now + params.max_future_drift / 2) return std::optional<Block>();
 
-  BlockTemplate tmpl = block_template(timestamp);
+  BlockTemplate tmpl = block_template(timestamp, to);
   ++extra_nonce_;
   auto block = assemble_block(params, tmpl);
   if (!block) return Error{ErrorCode::invalid_argument, "the block template leaves the money range"};
@@ -147,38 +142,54 @@ Result<bool> Node::mine_one(const std::atomic<bool>& stop) {
     if (auto* again = std::get_if<BlockRejection>(&root)) {
       spdlog::error("empty block template refused reason={} message={}", to_string(again->reason),
                     again->message);
-      return false;
+      return std::optional<Block>();
     }
   }
   block->header.state_root = std::get<Hash256>(root);
+  return block;
+}
 
+Result<Node::Slice> Node::mine_slice(std::optional<Candidate>& candidate, const OutputLock& to,
+                                     BlockHash* mined) {
+  if (!candidate || candidate->block.header.prev != chain_->tip().hash ||
+      candidate->next_nonce >= kNoncesPerRound) {
+    candidate.reset();
+    CAIRN_TRY(auto block, new_candidate(to));
+    if (!block) return Slice::wait;
+    candidate = Candidate{std::move(*block), 0};
+  }
   MineOptions mine;
   mine.threads = options_.mine_threads;
-  mine.nonce_count = kNoncesPerRound;
-  auto solved = mine_header(block->header, mine, stop);
-  if (!solved) return false;
-  block->header = *solved;
+  mine.first_nonce = candidate->next_nonce;
+  mine.nonce_count = kNoncesPerSlice;
+  candidate->next_nonce += kNoncesPerSlice;
+  auto solved = mine_header(candidate->block.header, mine, stop_requested_);
+  if (!solved) return Slice::searching;
+  Block block = std::move(candidate->block);
+  candidate.reset();
+  block.header = *solved;
 
-  CAIRN_TRY(auto verdict, chain_->submit_block(*block));
+  CAIRN_TRY(auto verdict, chain_->submit_block(block));
   if (verdict) {
     // Our own template refused: a bug, not a peer's fault. Say so loudly and go on.
     spdlog::error("mined block refused reason={} message={}", to_string(verdict->reason), verdict->message);
-    return false;
+    return Slice::searching;
   }
-  spdlog::info("mined block height={} hash={} time={} transactions={} votes={}", block->header.height,
-               short_hash(block_hash(block->header)), block->header.timestamp, block->transactions.size() - 1,
-               block->votes.size());
+  const BlockHash hash = block_hash(block.header);
+  spdlog::info("mined block height={} hash={} time={} transactions={} votes={}", block.header.height,
+               short_hash(hash), block.header.timestamp, block.transactions.size() - 1, block.votes.size());
+  if (mined != nullptr) *mined = hash;
   tip_changed();
-  return true;
+  return Slice::mined;
 }
 
-BlockTemplate Node::block_template(uint64_t timestamp) const {
+BlockTemplate Node::block_template(uint64_t timestamp, const OutputLock& to) const {
   const BlockNode& tip = chain_->tip();
   const ConsensusParams& params = rules_.params();
   BlockTemplate tmpl;
   tmpl.parent = tip.header;
   tmpl.parent_hash = tip.hash;
-  tmpl.coinbase_lock = options_.mine_to;
+  tmpl.coinbase_lock = to;
   const uint64_t extra = extra_nonce_;
   for (size_t i = 0; i < 8; ++i) tmpl.coinbase_extra.push_back(static_cast<uint8_t>(extra >> (8 * i)));
   tmpl.timestamp = timestamp;
@@ -186,9 +197,8 @@ BlockTemplate Node::block_template(uint64_t timestamp) const {
   // Room for the votes first (they are small and pay the includer), the rest for
   // transactions; the coinbase's room stays free.
   const uint64_t vote_room = std::min<uint64_t>(vote_pool_->size(), params.limits.max_votes) * kVoteBytes;
-  const uint64_t bytes = std::min(params.limits.max_bytes, params.limits.max_weight / kMaxWeightPerByte);
   TemplateLimits limits;
-  limits.max_bytes = static_cast<size_t>(bytes - std::min(bytes, kTemplateReserveBytes + vote_room));
+  limits.max_bytes = template_transaction_bytes() - std::min<size_t>(template_transaction_bytes(), vote_room);
   limits.max_transactions = static_cast<size_t>(params.limits.max_transactions - 1);  // the coinbase
   tmpl.transactions = mempool_->select_for_block(limits);
   std::set<PublicKey> slashed;  // their votes would be invalid after the slash in this block
@@ -203,6 +213,12 @@ BlockTemplate Node::block_template(uint64_t timestamp) const {
     tmpl.fees += includer_reward(params.finality, tmpl.votes.size());
   }
   return tmpl;
+}
+
+size_t Node::template_transaction_bytes() const {
+  const ConsensusParams& params = rules_.params();
+  const uint64_t bytes = std::min(params.limits.max_bytes, params.limits.max_weight / kMaxWeightPerByte);
+  return static_cast<size_t>(bytes - std::min(bytes, kTemplateReserveBytes));
 }
 
 void Node::tip_changed() {
@@ -249,18 +265,116 @@ void Node::validator_duty() {
 
 Result<uint64_t> Node::mine_blocks(uint64_t count, const std::atomic<bool>& stop) {
   uint64_t mined = 0;
-  while (mined < count && !stop.load(std::memory_order_relaxed)) {
-    CAIRN_TRY(const bool one, mine_one(stop));
-    if (one) ++mined;
+  std::optional<Candidate> candidate;
+  while (mined < count && !stop.load(std::memory_order_relaxed) && !stop_requested_.load()) {
+    CAIRN_TRY(const Slice slice, mine_slice(candidate, options_.mine_to));
+    if (slice == Slice::mined) ++mined;
+    if (slice == Slice::wait) std::this_thread::sleep_for(kStopPollInterval);
   }
   return mined;
 }
 
 MempoolVerdict Node::submit_transaction(const Transaction& tx) {
-  return mempool_->accept(tx, chain_->coins(), next_block(*chain_));
+  MempoolVerdict verdict = mempool_->accept(tx, chain_->coins(), next_block(*chain_));
+  if (verdict.status == TxStatus::accepted) {
+    for (const auto& observer : transaction_observers_) observer(tx);
+  }
+  return verdict;
 }
 
 VoteReject Node::submit_vote(const Vote& vote) { return vote_pool_->add(vote, *chain_); }
+
+struct Node::GenerateJob {
+  uint64_t count = 0;
+  OutputLock to;
+  std::optional<Candidate> candidate;
+  std::vector<BlockHash> hashes;
+  std::promise<Result<std::vector<BlockHash>>> done;
+};
+
+Result<std::vector<BlockHash>> Node::generate(uint64_t count, const OutputLock& to) {
+  auto job = std::make_shared<GenerateJob>();
+  job->count = count;
+  job->to = to;
+  if (io_.get_executor().running_in_this_thread()) {
+    // Already on the chain thread (a handler posted there): mine here, or it would wait on
+    // itself.
+    while (job->hashes.size() < count && !stopping()) {
+      BlockHash hash;
+      CAIRN_TRY(const Slice slice, mine_slice(job->candidate, to, &hash));
+      if (slice == Slice::mined) job->hashes.push_back(hash);
+      if (slice == Slice::wait) std::this_thread::sleep_for(kStopPollInterval);
+    }
+    return std::move(job->hashes);
+  }
+  auto done = job->done.get_future();
+  if (!post([this, job] { generate_step(job); })) return Error{ErrorCode::io, kNodeStoppingMessage};
+  try {
+    return done.get();
+  } catch (const std::future_error&) {
+    return Error{ErrorCode::io, kNodeStoppingMessage};
+  }
+}
+
+void Node::generate_step(std::shared_ptr<GenerateJob> job) {
+  // One slice per handler; a stopping node answers with what was mined so far.
+  if (job->hashes.size() < job->count && !stopping()) {
+    BlockHash hash;
+    auto slice = mine_slice(job->candidate, job->to, &hash);
+    if (!slice) {
+      failure_ = slice.error();
+      io_.stop();
+      job->done.set_value(slice.error());
+      return;
+    }
+    if (*slice == Slice::mined) job->hashes.push_back(hash);
+    if (*slice == Slice::wait) std::this_thread::sleep_for(kStopPollInterval);
+    if (job->hashes.size() < job->count && post([this, job] { generate_step(job); })) return;
+  }
+  job->done.set_value(std::move(job->hashes));
+}
+
+bool Node::stopping() const {
+  return stop_requested_.load() || draining_ ||
+         (run_stop_ != nullptr && run_stop_->load(std::memory_order_relaxed));
+}
+
+void Node::request_stop() {
+  stop_requested_.store(true);
+  // Through the queue, so that a stop landing while run() drains cannot cut the drain short.
+  post([this] {
+    if (!draining_) io_.stop();
+  });
+}
+
+void Node::watch_stop() {
+  if (stopping()) {
+    io_.stop();
+    return;
+  }
+  stop_timer_.expires_after(kStopPollInterval);
+  stop_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) watch_stop();
+  });
+}
+
+void Node::mine_step() {
+  if (stopping()) return;
+  auto slice = mine_slice(background_, options_.mine_to);
+  if (!slice) {
+    failure_ = slice.error();
+    io_.stop();
+    return;
+  }
+  if (*slice == Slice::wait) {
+    mine_timer_.expires_after(kStopPollInterval);
+    mine_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) mine_step();
+    });
+    return;
+  }
+  boost::asio::post(io_, [this] { mine_step(); });
+}
 
 Status Node::run(const std::atomic<bool>& stop) {
   if (options_.mine) {
@@ -268,14 +382,32 @@ Status Node::run(const std::atomic<bool>& stop) {
                  options_.mine_to == kBurnLock ? "burn (regtest default; set --mine-to)"
                                                : encode_address(options_.paths.network, options_.mine_to));
   }
-  while (!stop.load(std::memory_order_relaxed)) {
-    if (options_.mine) {
-      if (auto mined = mine_blocks(1, stop); !mined) return mined.error();
-    } else {
-      std::this_thread::sleep_for(kStopPollInterval);
-    }
+  {
+    const std::lock_guard lock(post_mutex_);
+    closed_ = false;
   }
+  run_stop_ = &stop;
+  failure_.reset();
+  io_.restart();
+  watch_stop();
+  if (options_.mine) boost::asio::post(io_, [this] { mine_step(); });
+  if (!stopping()) io_.run();
+
+  // Refuse new work, cancel the timers and run what was posted already (each sees
+  // stopping() and finishes at once), so that nobody waits on a handler that never runs.
+  {
+    const std::lock_guard lock(post_mutex_);
+    closed_ = true;
+  }
+  draining_ = true;
+  stop_timer_.cancel();
+  mine_timer_.cancel();
+  io_.restart();
+  io_.poll();
+  draining_ = false;
+  run_stop_ = nullptr;
   spdlog::info("stopping height={} tip={}", chain_->tip().height(), short_hash(chain_->tip().hash));
+  if (failure_) return *failure_;
   return {};
 }
 

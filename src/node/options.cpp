@@ -2,10 +2,12 @@
 
 #include <charconv>
 #include <cstdlib>
+#include <utility>
 
 #include <CLI/CLI.hpp>
 
 #include "primitives/address.h"
+#include "rpc/auth.h"
 
 namespace cairn {
 
@@ -82,7 +84,28 @@ void add_node_options(CLI::App& app, NodeOptions& options) {
                  "e.g. /ip4/203.0.113.5/tcp/8644/p2p/12D3KooW...");
   app.add_option("--rpc-listen", options.rpc_listen,
                  "HOST:PORT of the JSON-RPC, WebSocket, explorer and metrics server "
-                 "(default: 127.0.0.1 on the network's RPC port)");
+                 "(default: 127.0.0.1 on the network's RPC port); beyond loopback it needs --rpc-user");
+  app.add_option("--rpc-user", options.rpc_users,
+                 "NAME:GROUP:SALT$HASH of an RPC user (repeatable): GROUP public or admin, SALT$HASH the "
+                 "salted password hash (docs/operations.md)");
+  app.add_flag("--rpc-public", options.rpc_public,
+               "Serve public methods without credentials on a non-loopback --rpc-listen (admin methods "
+               "still need the cookie or an admin --rpc-user)");
+  app.add_option("--rpc-allow-host", options.rpc_allow_hosts,
+                 "A Host header value to accept besides the listen address and localhost (repeatable), "
+                 "e.g. node.example.org:8645 behind a proxy");
+  app.add_option("--rpc-allow-origin", options.rpc_allow_origins,
+                 "A WebSocket Origin to accept besides the server's own pages (repeatable), e.g. "
+                 "https://explorer.example.org");
+  app.add_option("--rpc-max-connections", options.rpc_max_connections,
+                 "Most HTTP and WebSocket connections at once (default 256)")
+      ->check(CLI::Range(size_t{1}, size_t{100'000}));
+  app.add_option("--rpc-max-websockets", options.rpc_max_websockets,
+                 "Most WebSocket connections at once (default 128)")
+      ->check(CLI::Range(size_t{1}, size_t{100'000}));
+  app.add_option("--rpc-tls-cert", options.rpc_tls_cert, "PEM certificate chain: serve RPC over TLS");
+  app.add_option("--rpc-tls-key", options.rpc_tls_key, "PEM private key of --rpc-tls-cert");
+  app.add_flag("--no-rpc", options.no_rpc, "Do not serve JSON-RPC (nor write the RPC cookie)");
   app.add_flag("--mine", options.mine, "Mine blocks on the best chain's tip");
   app.add_option("--mine-to", options.mine_to,
                  "Address the mined blocks' coinbase pays (required with --mine except on regtest)");
@@ -143,6 +166,58 @@ Result<WeakSubjectivityCheckpoint> parse_checkpoint(std::string_view text) {
   return WeakSubjectivityCheckpoint{height, *hash};
 }
 
+Result<RpcOptions> resolve_rpc_options(const NodeOptions& options, const HostPort& listen) {
+  RpcOptions rpc;
+  rpc.enabled = !options.no_rpc;
+  rpc.listen = listen;
+  rpc.public_without_auth = options.rpc_public;
+  for (const std::string& line : options.rpc_users) {
+    if (auto checked = rpc::parse_user_line(line); !checked) {
+      return Error{ErrorCode::invalid_argument, "--rpc-user: " + checked.error().message};
+    }
+  }
+  rpc.users = options.rpc_users;
+  for (const std::string& host : options.rpc_allow_hosts) {
+    if (host.empty() || host.find_first_of(" \t/") != std::string::npos) {
+      return Error{ErrorCode::invalid_argument,
+                   "--rpc-allow-host: expected a host name or HOST:PORT, got '" + host + "'"};
+    }
+  }
+  rpc.allow_hosts = options.rpc_allow_hosts;
+  for (const std::string& origin : options.rpc_allow_origins) {
+    if (!origin.starts_with("http://") && !origin.starts_with("https://")) {
+      return Error{
+          ErrorCode::invalid_argument,
+          "--rpc-allow-origin: expected http://HOST[:PORT] or https://HOST[:PORT], got '" + origin + "'"};
+    }
+  }
+  rpc.allow_origins = options.rpc_allow_origins;
+  if (options.rpc_max_connections != 0) rpc.max_connections = options.rpc_max_connections;
+  if (options.rpc_max_websockets != 0) rpc.max_websockets = options.rpc_max_websockets;
+  if (options.rpc_tls_cert.empty() != options.rpc_tls_key.empty()) {
+    return Error{ErrorCode::invalid_argument,
+                 "--rpc-tls-cert and --rpc-tls-key go together: give both or neither"};
+  }
+  for (const auto& [flag, file] : {std::pair{"--rpc-tls-cert", &options.rpc_tls_cert},
+                                   std::pair{"--rpc-tls-key", &options.rpc_tls_key}}) {
+    std::error_code ec;
+    if (!file->empty() && !std::filesystem::is_regular_file(*file, ec)) {
+      return Error{ErrorCode::invalid_argument, std::string(flag) + ": no such file '" + *file + "'"};
+    }
+  }
+  if (!options.rpc_tls_cert.empty()) {
+    rpc.tls_cert = options.rpc_tls_cert;
+    rpc.tls_key = options.rpc_tls_key;
+  }
+  if (rpc.enabled && !listen.is_loopback() && rpc.users.empty()) {
+    return Error{ErrorCode::invalid_argument,
+                 "--rpc-listen " + listen.to_string() +
+                     " is not a loopback address: it needs --rpc-user (and --rpc-public to serve public "
+                     "methods without credentials)"};
+  }
+  return rpc;
+}
+
 Result<ResolvedNodeOptions> resolve_node_options(const NodeOptions& options) {
   CAIRN_TRY(auto paths, resolve_paths(options.common));
   ResolvedNodeOptions out;
@@ -184,6 +259,7 @@ Result<ResolvedNodeOptions> resolve_node_options(const NodeOptions& options) {
     if (!hp) return Error{ErrorCode::invalid_argument, "--rpc-listen: " + hp.error().message};
     out.rpc_listen = *hp;
   }
+  CAIRN_TRY(out.rpc, resolve_rpc_options(options, out.rpc_listen));
 
   // Full multiaddr parsing belongs to the network layer; here we catch the common mistake
   // of passing HOST:PORT where a multiaddr is expected.

@@ -50,6 +50,15 @@ struct NodeOptions {
   std::vector<std::string> p2p_listen;  // multiaddrs, e.g. /ip4/0.0.0.0/tcp/8644
   std::vector<std::string> bootstrap;   // multiaddrs with /p2p/<peer id>
   std::string rpc_listen;
+  std::vector<std::string> rpc_users;          // NAME:GROUP:SALT$HASH
+  bool rpc_public = false;                     // serve `public` methods without credentials
+  std::vector<std::string> rpc_allow_hosts;    // extra accepted Host header values
+  std::vector<std::string> rpc_allow_origins;  // extra accepted WebSocket Origins
+  size_t rpc_max_connections = 0;              // 0: the server's default
+  size_t rpc_max_websockets = 0;               // 0: the server's default
+  std::string rpc_tls_cert;
+  std::string rpc_tls_key;
+  bool no_rpc = false;
   bool mine = false;
   std::string mine_to;        // address the coinbase pays
   unsigned mine_threads = 1;  // nonce-search threads
@@ -71,19 +80,43 @@ struct ResolvedPaths {
 
 // Registers --network, --datadir and --config on `app`.
 void add_common_options(CLI::App& app, CommonOptions& options);
-// Registers cairnd's flags (the common ones plus --p2p-listen, --bootstrap, --rpc-listen,
-// --mine, --validator-key).
+// Registers cairnd's flags (the common ones plus --p2p-listen, --bootstrap, the --rpc-*
+// flags, --mine, --validator-key, ...).
 void add_node_options(CLI::App& app, NodeOptions& options);
 
 // $HOME/.cairn, or ./.cairn when HOME is unset.
 std::filesystem::path default_datadir();
 Result<ResolvedPaths> resolve_paths(const CommonOptions& options);
 
+// The JSON-RPC server's settings (DESIGN.md "API exposure").
+struct RpcOptions {
+  bool enabled = true;  // false with --no-rpc
+  HostPort listen;
+  // Configured users as given, NAME:GROUP:SALT$HASH (GROUP public or admin): checked for
+  // shape here; rpc/auth.h parses them into credentials.
+  std::vector<std::string> users;
+  // Serve `public` methods to callers without credentials on a non-loopback listen
+  // (loopback callers always get them).
+  bool public_without_auth = false;
+  // Host header values accepted besides the listen address and localhost names.
+  std::vector<std::string> allow_hosts;
+  // WebSocket Origins accepted besides the same-origin ones (http(s)://<allowed host>).
+  std::vector<std::string> allow_origins;
+  // Connection caps (HTTP and WebSocket together; WebSocket alone); nullopt: the defaults of
+  // rpc/server.h.
+  std::optional<size_t> max_connections;
+  std::optional<size_t> max_websockets;
+  // TLS: both files or neither.
+  std::optional<std::filesystem::path> tls_cert;
+  std::optional<std::filesystem::path> tls_key;
+};
+
 struct ResolvedNodeOptions {
   ResolvedPaths paths;
   std::vector<std::string> p2p_listen;
   std::vector<std::string> bootstrap;
-  HostPort rpc_listen;
+  HostPort rpc_listen;  // == rpc.listen
+  RpcOptions rpc;
   bool mine = false;
   // What the coinbase pays to. Required with --mine, except on regtest, where it defaults
   // to kBurnLock (nobody can spend it: regtest coins are worthless anyway).
@@ -113,5 +146,8 @@ inline constexpr OutputLock kBurnLock{};
 
 // Checks every value; the error names the flag and says what is expected.
 Result<ResolvedNodeOptions> resolve_node_options(const NodeOptions& options);
+
+// The --rpc-* flags against the resolved listen address.
+Result<RpcOptions> resolve_rpc_options(const NodeOptions& options, const HostPort& listen);
 
 }  // namespace cairn

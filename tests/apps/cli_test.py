@@ -214,6 +214,104 @@ with tempfile.TemporaryDirectory() as nodedir:
     check(bad.returncode == 1 and "--validator-key" in bad.stderr and "wrong password" in bad.stderr,
           f"a wrong validator password is refused with the reason: {bad.stderr!r}")
 
+# The RPC client against a stand-in JSON-RPC server (cairnd's own server is tested in
+# tests/rpc): the cookie from --datadir as HTTP Basic, parameters by position and by name,
+# the text and --json forms, JSON-RPC errors as `error CODE: message`, 401, and a node that
+# is not running.
+import base64
+import http.server
+import threading
+
+INFO = {"version": "0.1.0", "user_agent": "cairn/0.1.0", "network": "regtest", "uptime_seconds": 5,
+        "height": 120, "best_hash": "ab" * 32, "finalized_height": 100, "peers": 3,
+        "sync": {"state": "syncing", "height": 120, "target_height": 240, "progress": 500000}}
+
+
+class FakeNode(http.server.BaseHTTPRequestHandler):
+    expected_auth = None
+    requests = []
+
+    def log_message(self, *args):
+        pass
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        FakeNode.requests.append(body)
+        if self.headers.get("Authorization") != FakeNode.expected_auth:
+            self.send_response(401)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        method, params = body["method"], body.get("params")
+        if method == "node_get_info":
+            answer = {"result": INFO}
+        elif method == "echo_params":
+            answer = {"result": params}
+        else:
+            answer = {"error": {"code": -32601, "message": f"no method {method}"}}
+        data = json.dumps({"jsonrpc": "2.0", "id": body["id"], **answer}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+with tempfile.TemporaryDirectory() as clientdir:
+    server = http.server.HTTPServer(("127.0.0.1", 0), FakeNode)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    connect = f"127.0.0.1:{server.server_address[1]}"
+    os.makedirs(os.path.join(clientdir, "regtest"))
+    secret = "0f" * 32
+    write_private(os.path.join(clientdir, "regtest", "rpc.cookie"), f"__cookie__:{secret}\n")
+    FakeNode.expected_auth = "Basic " + base64.b64encode(f"__cookie__:{secret}".encode()).decode()
+    base = (cairn, "--network", "regtest", "--datadir", clientdir, "--rpc-connect", connect)
+
+    status = run(*base, "status")
+    check(status.returncode == 0, f"cairn status exit {status.returncode}: {status.stderr}")
+    check("ab" * 32 in status.stdout and "120/240" in status.stdout and "50.0%" in status.stdout
+          and "[" + "#" * 15 + "." * 15 + "]" in status.stdout, f"cairn status text: {status.stdout!r}")
+    check(FakeNode.requests[-1]["method"] == "node_get_info" and FakeNode.requests[-1]["jsonrpc"] == "2.0",
+          "cairn status calls node_get_info")
+    status = run(*base, "--json", "status")
+    doc = json.loads(status.stdout) if status.returncode == 0 else {}
+    for key in ("height", "best_hash", "finalized_height", "peers", "sync"):
+        check(key in doc, f"cairn status --json has {key}: {status.stdout!r}")
+
+    echoed = run(*base, "--json", "rpc", "echo_params", "12", "true", "abc", '{"a":[1]}', '"7"')
+    check(echoed.returncode == 0 and json.loads(echoed.stdout) == [12, True, "abc", {"a": [1]}, "7"],
+          f"positional params are JSON when they parse, else strings: {echoed.stdout!r} {echoed.stderr!r}")
+    echoed = run(*base, "--json", "rpc", "echo_params", "block=5", "transactions=full")
+    check(echoed.returncode == 0 and json.loads(echoed.stdout) == {"block": 5, "transactions": "full"},
+          f"NAME=VALUE params go by name: {echoed.stdout!r}")
+    mixed = run(*base, "rpc", "echo_params", "5", "transactions=full")
+    check(mixed.returncode == 1 and "NAME=VALUE" in mixed.stderr, f"mixed params are refused: {mixed.stderr!r}")
+    block = run(*base, "block", "7")
+    check(FakeNode.requests[-1]["params"] == {"block": 7, "transactions": "ids"},
+          f"cairn block HEIGHT asks by height: {FakeNode.requests[-1]}")
+    check(block.returncode == 1 and "error -32601: no method chain_get_block" in block.stderr,
+          f"JSON-RPC errors print as error CODE: message: {block.stderr!r}")
+    run(*base, "block", "cd" * 32)
+    check(FakeNode.requests[-1]["params"]["block"] == "cd" * 32, "cairn block HASH asks by hash")
+
+    # Another user's password from a file (also through --config), and a wrong one.
+    password = os.path.join(clientdir, "password")
+    write_private(password, "hunter2\n")
+    FakeNode.expected_auth = "Basic " + base64.b64encode(b"alice:hunter2").decode()
+    user = run(*base, "--rpc-user", "alice", "--rpc-password-file", password, "status")
+    check(user.returncode == 0, f"--rpc-user with --rpc-password-file: {user.stderr!r}")
+    config = os.path.join(clientdir, "cairn.toml")
+    with open(config, "w") as f:
+        f.write(f'rpc-user = "alice"\nrpc-password-file = "{password}"\n')
+    user = run(*base, "--config", config, "status")
+    check(user.returncode == 0, f"rpc-password-file from --config: {user.stderr!r}")
+    denied = run(*base, "status")
+    check(denied.returncode == 1 and "401" in denied.stderr, f"refused credentials say 401: {denied.stderr!r}")
+    server.shutdown()
+    server.server_close()
+    gone = run(*base, "status")
+    check(gone.returncode == 1 and "is cairnd running?" in gone.stderr, f"no node: {gone.stderr!r}")
+
 for f in failures:
     print("FAIL:", f)
 print(f"cli_test: {len(failures)} failure(s)")

@@ -221,7 +221,7 @@ TEST(PruneBatches, ALargeBacklogIsPrunedInBoundedBatches) {
 
 TEST(PruneOnRocksDb, ReopensPruned) {
   TestChain chain;
-  test::TempDir dir;
+  TempDir dir;
   DirectSignatureChecker checker;
   uint64_t prune_height = 0;
   {

@@ -179,7 +179,7 @@ TEST_F(ReorgTest, RestartResumesAtTheStoredTipWithTheSameState) {
 
 TEST(ChainOnRocksDb, ReopensAtTheSameTipAndState) {
   TestChain chain;
-  test::TempDir dir;
+  TempDir dir;
   DirectSignatureChecker checker;
   std::vector<std::vector<std::pair<Bytes, Bytes>>> before;
   BlockHash tip;

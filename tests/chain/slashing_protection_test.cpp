@@ -53,7 +53,7 @@ class Protection : public ::testing::Test {
     EXPECT_TRUE(p) << p.error().to_string();
     return std::move(*p);
   }
-  test::TempDir dir;
+  TempDir dir;
 };
 
 TEST_F(Protection, RefusesDoubleAndSurroundVotes) {
@@ -86,7 +86,7 @@ TEST_F(Protection, RestoreElsewhereRefusesDoubleVote) {
     SlashingProtection p = open();
     ASSERT_TRUE(sign(p, vote(2, 5)));
   }
-  test::TempDir elsewhere;
+  TempDir elsewhere;
   fs::copy_file(file(), elsewhere.path() / "restored");
   auto restored = SlashingProtection::open(elsewhere.path() / "restored", network(1));
   ASSERT_TRUE(restored);

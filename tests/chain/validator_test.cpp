@@ -65,7 +65,7 @@ class FourValidators : public ::testing::Test {
   uint64_t finality_lag() const { return chain.epoch() - last_finalized(chain.state()).epoch; }
 
   StakeChain chain;
-  test::TempDir dir;
+  TempDir dir;
   std::unique_ptr<SlashingProtection> protections[4];
   std::unique_ptr<Validator> validators[4];
 };

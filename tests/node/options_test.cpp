@@ -136,6 +136,92 @@ TEST(NodeOptions, ErrorsNameTheFlag) {
             std::string::npos);
 }
 
+constexpr const char* kUserLine =
+    "alice:admin:0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a$"
+    "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff";
+
+TEST(RpcOptions, LoopbackNeedsNoUsersAndRpcIsOnByDefault) {
+  auto r = parse({"--network", "regtest"});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_TRUE(r->rpc.enabled);
+  EXPECT_EQ(r->rpc.listen.to_string(), r->rpc_listen.to_string());
+  EXPECT_TRUE(r->rpc.users.empty());
+  EXPECT_FALSE(r->rpc.public_without_auth);
+  EXPECT_FALSE(r->rpc.tls_cert);
+  EXPECT_FALSE(parse({"--no-rpc"}).value().rpc.enabled);
+}
+
+TEST(RpcOptions, ANonLoopbackListenNeedsAUser) {
+  auto open = parse({"--rpc-listen", "0.0.0.0:8645"});
+  ASSERT_FALSE(open.ok());
+  EXPECT_NE(open.error().message.find("needs --rpc-user (and --rpc-public to serve public methods without "
+                                      "credentials)"),
+            std::string::npos)
+      << open.error().message;
+  // --rpc-public alone is not authentication.
+  EXPECT_FALSE(parse({"--rpc-listen", "0.0.0.0:8645", "--rpc-public"}).ok());
+  auto served = parse({"--rpc-listen", "0.0.0.0:8645", "--rpc-user", kUserLine, "--rpc-public"});
+  ASSERT_TRUE(served.ok()) << served.error().message;
+  EXPECT_EQ(served->rpc.users, std::vector<std::string>{kUserLine});
+  EXPECT_TRUE(served->rpc.public_without_auth);
+  // Not serving at all needs nothing.
+  EXPECT_TRUE(parse({"--rpc-listen", "0.0.0.0:8645", "--no-rpc"}).ok());
+  EXPECT_TRUE(parse({"--rpc-listen", "[::1]:8645"}).ok());
+}
+
+TEST(RpcOptions, UserLinesAreCheckedForShape) {
+  auto two = parse({"--rpc-user", kUserLine, "--rpc-user",
+                    "bob:public:0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a$"
+                    "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"});
+  ASSERT_TRUE(two.ok()) << two.error().message;
+  EXPECT_EQ(two->rpc.users.size(), 2u);
+  const std::vector<std::string> bad_lines{"alice",          "alice:admin",    ":admin:a$b",
+                                           "alice:root:a$b", "alice:admin:ab", "alice:admin:$ab",
+                                           "alice:admin:ab$"};
+  for (const std::string& bad : bad_lines) {
+    auto r = parse({"--rpc-user", bad});
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.error().message.find("--rpc-user"), std::string::npos) << r.error().message;
+  }
+}
+
+TEST(RpcOptions, OriginsNeedASchemeAndConnectionCapsAreBounded) {
+  auto ok = parse({"--rpc-allow-origin", "https://explorer.example.org", "--rpc-max-connections", "2000",
+                   "--rpc-max-websockets", "1500"});
+  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  EXPECT_EQ(ok->rpc.allow_origins, std::vector<std::string>{"https://explorer.example.org"});
+  EXPECT_EQ(ok->rpc.max_connections, size_t{2000});
+  EXPECT_EQ(ok->rpc.max_websockets, size_t{1500});
+  EXPECT_FALSE(parse({}).value().rpc.max_connections);
+  auto bad = parse({"--rpc-allow-origin", "explorer.example.org"});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("--rpc-allow-origin"), std::string::npos);
+}
+
+TEST(RpcOptions, TlsNeedsBothFilesAndHostsAreNames) {
+  const auto cert =
+      std::filesystem::temp_directory_path() / ("cairn-options-cert-" + std::to_string(::getpid()));
+  std::ofstream(cert) << "x";
+  auto both = parse({"--rpc-tls-cert", cert.string(), "--rpc-tls-key", cert.string()});
+  ASSERT_TRUE(both.ok()) << both.error().message;
+  EXPECT_EQ(both->rpc.tls_cert, cert);
+  EXPECT_EQ(both->rpc.tls_key, cert);
+  EXPECT_NE(parse({"--rpc-tls-cert", cert.string()}).error().message.find("both or neither"),
+            std::string::npos);
+  EXPECT_NE(parse({"--rpc-tls-key", cert.string()}).error().message.find("both or neither"),
+            std::string::npos);
+  auto missing = parse({"--rpc-tls-cert", cert.string(), "--rpc-tls-key", "/nonexistent/key.pem"});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().message.find("--rpc-tls-key"), std::string::npos);
+  std::filesystem::remove(cert);
+
+  auto hosts = parse({"--rpc-allow-host", "node.example.org", "--rpc-allow-host", "node.example.org:8645"});
+  ASSERT_TRUE(hosts.ok()) << hosts.error().message;
+  EXPECT_EQ(hosts->rpc.allow_hosts.size(), 2u);
+  EXPECT_NE(parse({"--rpc-allow-host", "http://x"}).error().message.find("--rpc-allow-host"),
+            std::string::npos);
+}
+
 TEST(NodeOptions, ConfigFileIsReadAndFlagsOverrideIt) {
   const auto path =
       std::filesystem::temp_directory_path() / ("cairn-options-test-" + std::to_string(::getpid()) + ".toml");

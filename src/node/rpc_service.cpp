@@ -1,0 +1,280 @@
+#include "node/rpc_service.h"
+
+#include <atomic>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <spdlog/spdlog.h>
+
+#include "net/host.h"
+#include "node/node_methods.h"
+#include "rpc/auth.h"
+#include "rpc/chain_json.h"
+#include "rpc/chain_methods.h"
+#include "rpc/consensus_methods.h"
+#include "rpc/cookie.h"
+#include "rpc/dispatcher.h"
+#include "rpc/openrpc.h"
+#include "rpc/rate_limit.h"
+#include "rpc/subscriptions.h"
+
+namespace cairn {
+
+namespace asio = boost::asio;
+using rpc::json;
+
+namespace {
+
+constexpr const char* kNewHeadsTopic = "new_heads";
+constexpr const char* kFinalizedTopic = "finalized";
+constexpr const char* kMempoolTopic = "mempool";
+
+std::vector<rpc::TopicSpec> subscription_topics() {
+  return {
+      {kNewHeadsTopic,
+       "Every block connected to or disconnected from the best chain, in chain order: a "
+       "reorganisation shows as `{\"event\":\"disconnected\",\"hash\",\"height\"}` notices from the old "
+       "tip down, then the new branch's headers (chain_get_header's object) with `\"event\":\"connected\"`.",
+       std::nullopt},
+      {kFinalizedTopic, "Each newly finalized checkpoint block's header (chain_get_header's object).",
+       std::nullopt},
+      {kMempoolTopic,
+       "Each transaction accepted into this node's mempool (tx_get's transaction object, without location).",
+       std::nullopt},
+  };
+}
+
+// `handler` run on the chain thread through Node::call(): what every method that reads
+// chain state is wrapped in.
+rpc::MethodHandler on_chain_thread(Node& node, rpc::MethodHandler handler) {
+  return [&node, handler = std::move(handler)](const json& params, const rpc::CallContext& context) {
+    auto result = node.call([&] { return handler(params, context); });
+    if (!result)
+      return rpc::MethodResult{rpc::RpcError{rpc::error_code::unavailable, result.error().message, {}}};
+    return std::move(*result);
+  };
+}
+
+// Publishes the chain's events to the hub, on the chain thread: every head connected and
+// disconnected, in order (a reorganisation shows as disconnections, then connections), and
+// each newly finalized checkpoint.
+class SubscriptionPublisher final : public ChainListener {
+ public:
+  SubscriptionPublisher(const ChainManager& chain, rpc::SubscriptionHub& hub)
+      : chain_(chain), hub_(hub), finalized_height_(chain.finalized_height()) {}
+
+  void block_disconnected(const Block& block, uint64_t height) override {
+    hub_.publish(
+        kNewHeadsTopic,
+        json{{"event", "disconnected"}, {"hash", block_hash(block.header).hex()}, {"height", height}});
+  }
+  void block_connected(const Block& block, uint64_t height) override {
+    const BlockNode* node = chain_.find(block_hash(block.header));
+    if (node == nullptr) return;  // cannot happen: a connected block is indexed
+    json head = rpc::header_json(chain_, *node);
+    head["event"] = "connected";
+    (void)height;
+    hub_.publish(kNewHeadsTopic, head);
+  }
+  void chain_updated() override {
+    const uint64_t finalized = chain_.finalized_height();
+    if (finalized <= finalized_height_) return;
+    finalized_height_ = finalized;
+    const BlockNode* node = chain_.at_height(finalized);
+    if (node == nullptr) return;
+    hub_.publish(kFinalizedTopic, rpc::header_json(chain_, *node));
+  }
+
+ private:
+  const ChainManager& chain_;
+  rpc::SubscriptionHub& hub_;
+  uint64_t finalized_height_;
+};
+
+}  // namespace
+
+// ---- NodeMethods ----------------------------------------------------------------------------
+
+struct NodeMethods::State {
+  explicit State(Node& n)
+      : node(n),
+        chain_services{node.chain(), node.mempool(), node.store(), node.options().paths.network,
+                       node.params().coinbase_maturity,
+                       // The node's pool runs with the default options (node.cpp).
+                       MempoolOptions{}.max_bytes, MempoolOptions{}.min_relay_fee,
+                       node.template_transaction_bytes(),
+                       [this](const Transaction& tx) { return node.submit_transaction(tx); }},
+        consensus_services{node.chain(), node.options().paths.network, node.params().finality},
+        publisher(node.chain(), hub) {}
+
+  Node& node;
+  rpc::ChainServices chain_services;
+  rpc::ConsensusServices consensus_services;
+  rpc::SubscriptionHub hub;
+  SubscriptionPublisher publisher;
+  rpc::Registry registry;
+};
+
+Result<std::unique_ptr<NodeMethods>> NodeMethods::create(Node& node) {
+  auto state = std::make_unique<State>(node);
+  // The chain-state readers go through a scratch registry so that each handler can be
+  // wrapped to run on the chain thread; the node methods hop there themselves.
+  rpc::Registry chain_readers;
+  CAIRN_TRY_STATUS(rpc::register_chain_methods(chain_readers, state->chain_services));
+  CAIRN_TRY_STATUS(rpc::register_consensus_methods(chain_readers, state->consensus_services));
+  for (rpc::MethodSpec spec : chain_readers.methods()) {
+    spec.handler = on_chain_thread(node, std::move(spec.handler));
+    CAIRN_TRY_STATUS(state->registry.add(std::move(spec)));
+  }
+  CAIRN_TRY_STATUS(register_node_methods(state->registry, node));
+  CAIRN_TRY_STATUS(rpc::register_subscription_methods(state->registry, state->hub, subscription_topics()));
+  CAIRN_TRY_STATUS(
+      rpc::register_discover(state->registry, rpc::ApiInfo{.version = std::string(net::kCairnAgentVersion)}));
+
+  node.add_chain_listener(state->publisher);
+  rpc::SubscriptionHub& hub = state->hub;
+  const Network network = node.options().paths.network;
+  node.add_transaction_observer([&hub, network](const Transaction& tx) {
+    hub.publish(kMempoolTopic, rpc::transaction_json(tx, network));
+  });
+  return std::unique_ptr<NodeMethods>(new NodeMethods(std::move(state)));
+}
+
+NodeMethods::NodeMethods(std::unique_ptr<State> state) : state_(std::move(state)) {}
+NodeMethods::~NodeMethods() = default;
+const rpc::Registry& NodeMethods::registry() const { return state_->registry; }
+
+// ---- RpcService -----------------------------------------------------------------------------
+
+struct RpcService::State {
+  Node* node = nullptr;
+  std::unique_ptr<NodeMethods> methods;
+  std::optional<rpc::Authenticator> authenticator;
+  std::unique_ptr<rpc::RateLimiter> limiter;
+  std::unique_ptr<rpc::Dispatcher> dispatcher;
+  std::filesystem::path cookie_file;
+  asio::thread_pool workers{kRpcWorkerThreads};
+  asio::io_context io;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  std::unique_ptr<rpc::Server> server;
+  std::thread io_thread;
+  bool stopped = false;
+};
+
+namespace {
+
+Result<std::vector<asio::ip::tcp::endpoint>> listen_endpoints(const HostPort& listen) {
+  // "localhost" is both loopbacks; anything else is an address (options.cpp checked it).
+  if (listen.host == "localhost") {
+    return std::vector<asio::ip::tcp::endpoint>{{asio::ip::address_v4::loopback(), listen.port},
+                                                {asio::ip::address_v6::loopback(), listen.port}};
+  }
+  boost::system::error_code ec;
+  const auto address = asio::ip::make_address(listen.host, ec);
+  if (ec)
+    return Error{ErrorCode::invalid_argument, "--rpc-listen: '" + listen.host + "' is not an IP address"};
+  return std::vector<asio::ip::tcp::endpoint>{{address, listen.port}};
+}
+
+// The Host header values a browser on this machine sends for the listen address, and the
+// configured extras (options.h RpcOptions::allow_hosts).
+std::vector<std::string> allowed_hosts(const RpcOptions& options) {
+  std::vector<std::string> hosts = {"localhost", "127.0.0.1", "[::1]"};
+  const std::string port = std::to_string(options.listen.port);
+  const bool v6 = options.listen.host.find(':') != std::string::npos;
+  hosts.push_back((v6 ? "[" + options.listen.host + "]" : options.listen.host) + ":" + port);
+  hosts.insert(hosts.end(), options.allow_hosts.begin(), options.allow_hosts.end());
+  return hosts;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<RpcService>> RpcService::start(Node& node, const RpcOptions& options) {
+  auto state = std::make_unique<State>();
+  state->node = &node;
+  CAIRN_TRY(state->methods, NodeMethods::create(node));
+
+  rpc::AuthConfig auth;
+  for (const std::string& line : options.users) {
+    auto user = rpc::parse_user_line(line);
+    if (!user) return Error{ErrorCode::invalid_argument, "--rpc-user: " + user.error().message};
+    auth.users.push_back(std::move(*user));
+  }
+  auth.public_without_auth = options.public_without_auth;
+  state->cookie_file = node.options().paths.network_datadir / rpc::kCookieFileName;
+  CAIRN_TRY(auth.cookie_password, rpc::write_cookie(state->cookie_file));
+  CAIRN_TRY(auto authenticator, rpc::Authenticator::create(std::move(auth)));
+  state->authenticator.emplace(std::move(authenticator));
+  state->limiter = std::make_unique<rpc::RateLimiter>(rpc::RateLimit{kRpcRatePerSecond, kRpcRateBurst});
+  state->dispatcher = std::make_unique<rpc::Dispatcher>(state->methods->registry());
+
+  rpc::ServerOptions server_options;
+  CAIRN_TRY(server_options.listen, listen_endpoints(options.listen));
+  server_options.allowed_hosts = allowed_hosts(options);
+  server_options.allowed_origins = options.allow_origins;
+  if (options.max_connections) server_options.max_connections = *options.max_connections;
+  if (options.max_websockets) server_options.max_websocket_connections = *options.max_websockets;
+  if (options.tls_cert && options.tls_key) {
+    server_options.tls = rpc::TlsOptions{options.tls_cert->string(), options.tls_key->string()};
+  }
+  State* raw = state.get();
+  server_options.authenticate = [raw](std::optional<std::string_view> authorization,
+                                      std::string_view remote_ip, bool loopback) {
+    return raw->authenticator->authenticate(authorization, remote_ip, loopback);
+  };
+  server_options.admit = [raw](std::string_view client) {
+    return client == rpc::kCookieUser || raw->limiter->admit(client);
+  };
+  server_options.handler = [raw](std::string body, rpc::CallContext context,
+                                 std::function<void(std::optional<std::string>)> done) {
+    asio::post(raw->workers, [raw, body = std::move(body), context = std::move(context),
+                              done = std::move(done)] { done(raw->dispatcher->handle(body, context)); });
+  };
+
+  state->work.emplace(state->io.get_executor());
+  auto server = rpc::Server::start(state->io, std::move(server_options));
+  if (!server) {
+    rpc::remove_cookie(state->cookie_file);
+    return Error{server.error().code,
+                 "--rpc-listen " + options.listen.to_string() + ": " + server.error().message};
+  }
+  state->server = std::move(*server);
+  state->io_thread = std::thread([raw] { raw->io.run(); });
+  for (const auto& endpoint : state->server->local_endpoints()) {
+    spdlog::info("rpc: serving JSON-RPC on {}:{} (HTTP and WebSocket{}); cookie {}",
+                 endpoint.address().to_string(), endpoint.port(), options.tls_cert ? ", TLS" : "",
+                 state->cookie_file.string());
+  }
+  return std::unique_ptr<RpcService>(new RpcService(std::move(state)));
+}
+
+RpcService::RpcService(std::unique_ptr<State> state) : state_(std::move(state)) {}
+
+RpcService::~RpcService() { stop(); }
+
+void RpcService::stop() {
+  State& s = *state_;
+  if (s.stopped) return;
+  s.stopped = true;
+  s.server->stop();
+  s.work.reset();
+  s.io.stop();
+  if (s.io_thread.joinable()) s.io_thread.join();
+  s.workers.join();
+  rpc::remove_cookie(s.cookie_file);
+}
+
+std::vector<asio::ip::tcp::endpoint> RpcService::endpoints() const {
+  return state_->server->local_endpoints();
+}
+rpc::ServerStats RpcService::stats() const { return state_->server->stats(); }
+const rpc::Registry& RpcService::registry() const { return state_->methods->registry(); }
+
+}  // namespace cairn
