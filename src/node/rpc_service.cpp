@@ -16,6 +16,7 @@
 #include "net/host.h"
 #include "node/node_methods.h"
 #include "rpc/auth.h"
+#include "rpc/chain_events.h"
 #include "rpc/chain_json.h"
 #include "rpc/chain_methods.h"
 #include "rpc/consensus_methods.h"
@@ -32,20 +33,16 @@ using rpc::json;
 
 namespace {
 
-constexpr const char* kNewHeadsTopic = "new_heads";
-constexpr const char* kFinalizedTopic = "finalized";
-constexpr const char* kMempoolTopic = "mempool";
-
 std::vector<rpc::TopicSpec> subscription_topics() {
   return {
-      {kNewHeadsTopic,
+      {rpc::kNewHeadsTopic,
        "Every block connected to or disconnected from the best chain, in chain order: a "
        "reorganisation shows as `{\"event\":\"disconnected\",\"hash\",\"height\"}` notices from the old "
        "tip down, then the new branch's headers (chain_get_header's object) with `\"event\":\"connected\"`.",
        std::nullopt},
-      {kFinalizedTopic, "Each newly finalized checkpoint block's header (chain_get_header's object).",
+      {rpc::kFinalizedTopic, "Each newly finalized checkpoint block's header (chain_get_header's object).",
        std::nullopt},
-      {kMempoolTopic,
+      {rpc::kMempoolTopic,
        "Each transaction accepted into this node's mempool (tx_get's transaction object, without location).",
        std::nullopt},
   };
@@ -61,42 +58,6 @@ rpc::MethodHandler on_chain_thread(Node& node, rpc::MethodHandler handler) {
     return std::move(*result);
   };
 }
-
-// Publishes the chain's events to the hub, on the chain thread: every head connected and
-// disconnected, in order (a reorganisation shows as disconnections, then connections), and
-// each newly finalized checkpoint.
-class SubscriptionPublisher final : public ChainListener {
- public:
-  SubscriptionPublisher(const ChainManager& chain, rpc::SubscriptionHub& hub)
-      : chain_(chain), hub_(hub), finalized_height_(chain.finalized_height()) {}
-
-  void block_disconnected(const Block& block, uint64_t height) override {
-    hub_.publish(
-        kNewHeadsTopic,
-        json{{"event", "disconnected"}, {"hash", block_hash(block.header).hex()}, {"height", height}});
-  }
-  void block_connected(const Block& block, uint64_t height) override {
-    const BlockNode* node = chain_.find(block_hash(block.header));
-    if (node == nullptr) return;  // cannot happen: a connected block is indexed
-    json head = rpc::header_json(chain_, *node);
-    head["event"] = "connected";
-    (void)height;
-    hub_.publish(kNewHeadsTopic, head);
-  }
-  void chain_updated() override {
-    const uint64_t finalized = chain_.finalized_height();
-    if (finalized <= finalized_height_) return;
-    finalized_height_ = finalized;
-    const BlockNode* node = chain_.at_height(finalized);
-    if (node == nullptr) return;
-    hub_.publish(kFinalizedTopic, rpc::header_json(chain_, *node));
-  }
-
- private:
-  const ChainManager& chain_;
-  rpc::SubscriptionHub& hub_;
-  uint64_t finalized_height_;
-};
 
 }  // namespace
 
@@ -118,7 +79,7 @@ struct NodeMethods::State {
   rpc::ChainServices chain_services;
   rpc::ConsensusServices consensus_services;
   rpc::SubscriptionHub hub;
-  SubscriptionPublisher publisher;
+  rpc::ChainEventPublisher publisher;
   rpc::Registry registry;
 };
 
@@ -142,7 +103,7 @@ Result<std::unique_ptr<NodeMethods>> NodeMethods::create(Node& node) {
   rpc::SubscriptionHub& hub = state->hub;
   const Network network = node.options().paths.network;
   node.add_transaction_observer([&hub, network](const Transaction& tx) {
-    hub.publish(kMempoolTopic, rpc::transaction_json(tx, network));
+    hub.publish(rpc::kMempoolTopic, rpc::transaction_json(tx, network));
   });
   return std::unique_ptr<NodeMethods>(new NodeMethods(std::move(state)));
 }

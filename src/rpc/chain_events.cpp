@@ -1,0 +1,32 @@
+#include "rpc/chain_events.h"
+
+#include "rpc/chain_json.h"
+
+namespace cairn::rpc {
+
+ChainEventPublisher::ChainEventPublisher(const ChainManager& chain, SubscriptionHub& hub)
+    : chain_(chain), hub_(hub), finalized_height_(chain.finalized_height()) {}
+
+void ChainEventPublisher::block_disconnected(const Block& block, uint64_t height) {
+  hub_.publish(kNewHeadsTopic,
+               json{{"event", "disconnected"}, {"hash", block_hash(block.header).hex()}, {"height", height}});
+}
+
+void ChainEventPublisher::block_connected(const Block& block, uint64_t /*height: the node's*/) {
+  // A connected block is always in the index; its node carries what header_json shows.
+  const BlockNode* node = chain_.find(block_hash(block.header));
+  if (node == nullptr) return;
+  json head = header_json(chain_, *node);
+  head["event"] = "connected";
+  hub_.publish(kNewHeadsTopic, head);
+}
+
+void ChainEventPublisher::chain_updated() {
+  const uint64_t finalized = chain_.finalized_height();
+  if (finalized <= finalized_height_) return;
+  finalized_height_ = finalized;
+  if (const BlockNode* node = chain_.at_height(finalized))
+    hub_.publish(kFinalizedTopic, header_json(chain_, *node));
+}
+
+}  // namespace cairn::rpc
