@@ -23,7 +23,8 @@ std::string parameter_names(const MethodSpec& method) {
 std::variant<json, RpcError> by_name(const MethodSpec& method, const json& params) {
   if (params.is_null()) return json::object();
   if (params.is_object()) {
-    for (const auto& [name, value] : params.items()) {
+    for (const auto& item : params.items()) {
+      const std::string& name = item.key();
       const bool known = std::any_of(method.params.begin(), method.params.end(),
                                      [&](const ParamSpec& p) { return p.name == name; });
       if (!known) {

@@ -61,7 +61,9 @@ Status check_example(const MethodSpec& spec, const ExampleSpec& example) {
   const std::string where = "example '" + example.name + "'";
   if (example.name.empty()) return spec_error(spec, "an example has no name");
   if (!example.params.is_object()) return spec_error(spec, where + ": params must be an object by name");
-  for (const auto& [name, value] : example.params.items()) {
+  for (const auto& item : example.params.items()) {
+    const std::string& name = item.key();
+    const json& value = item.value();
     const auto it = std::find_if(spec.params.begin(), spec.params.end(),
                                  [&](const ParamSpec& p) { return p.name == name; });
     if (it == spec.params.end()) return spec_error(spec, where + ": unknown parameter '" + name + "'");
