@@ -5,7 +5,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "crypto/ed25519.h"
 #include "crypto/keystore.h"
+#include "rpc/auth.h"
 
 namespace cairn::app {
 namespace {
@@ -111,10 +113,28 @@ int validator_check(const KeyCommands& c, bool json, std::ostream& out, std::ost
   return 0;
 }
 
+// Prints an --rpc-user line: the node stores only the salted hash, never the password.
+int rpc_user(const KeyCommands& c, bool json, std::ostream& out, std::ostream& err) {
+  const std::string context = "key rpc-user";
+  auto password = get_password(c.password_file, "Password for RPC user '" + c.user + "': ", /*confirm=*/true);
+  if (!password) return fail(err, context, password.error().message);
+  OsRng rng;
+  auto line = rpc::make_user_line(c.user, password->view(), c.admin, rng);
+  if (!line) return fail(err, context, line.error().message);
+  if (json) {
+    out << nlohmann::json{{"user", c.user}, {"group", c.admin ? "admin" : "public"}, {"rpc_user", *line}}
+               .dump()
+        << "\n";
+  } else {
+    out << "--rpc-user " << *line << "\n";
+  }
+  return 0;
+}
+
 }  // namespace
 
 void add_key_commands(CLI::App& app, KeyCommands& c) {
-  c.key = app.add_subcommand("key", "Validator voting-key keystores (docs/keystore.md)");
+  c.key = app.add_subcommand("key", "Validator voting-key keystores (docs/keystore.md) and RPC user lines");
   c.key->require_subcommand(1);
   c.key->fallthrough();
   const std::string password_help =
@@ -135,13 +155,20 @@ void add_key_commands(CLI::App& app, KeyCommands& c) {
   c.validator_check->add_option("file", c.file, "Keystore file")->required();
   c.validator_check->add_option("--password-file", c.password_file, password_help);
 
-  for (CLI::App* sub : {c.validator_new, c.info, c.validator_check}) sub->fallthrough();
+  c.rpc_user = c.key->add_subcommand(
+      "rpc-user", "Make a salted password hash for cairnd's --rpc-user (prints the flag to pass)");
+  c.rpc_user->add_option("name", c.user, "The user name")->required();
+  c.rpc_user->add_flag("--admin", c.admin, "Give the user the admin group (default: public methods only)");
+  c.rpc_user->add_option("--password-file", c.password_file, password_help);
+
+  for (CLI::App* sub : {c.validator_new, c.info, c.validator_check, c.rpc_user}) sub->fallthrough();
 }
 
 int run_key_command(const KeyCommands& c, bool json, std::ostream& out, std::ostream& err) {
   if (c.validator_new->parsed()) return validator_new(c, json, out, err);
   if (c.info->parsed()) return info(c, json, out, err);
   if (c.validator_check->parsed()) return validator_check(c, json, out, err);
+  if (c.rpc_user->parsed()) return rpc_user(c, json, out, err);
   return 1;
 }
 
