@@ -316,6 +316,7 @@ void Mempool::recheck_staking_locked(const CoinView& chain, const NextBlock& nex
       continue;
     }
     // A withdrawal releases the stake as it is now (rewards, leak): its fee follows.
+    fees_ = fees_ - it->second.fee + *fee;
     it->second.fee = *fee;
   }
 }
@@ -514,6 +515,7 @@ void Mempool::add_entry(const Txid& id, Entry entry) {
     }
   }
   bytes_ += entry.size;
+  fees_ += entry.fee;
   by_time_.emplace(entry.time, id);
   entries_.emplace(id, std::move(entry));
 }
@@ -526,6 +528,7 @@ void Mempool::remove_entry(Txid id) {
   for (const auto& in : entry.tx.inputs) spenders_.erase(in.prevout);
   if (entry.stake_key) stake_keys_.erase(*entry.stake_key);
   bytes_ -= entry.size;
+  fees_ -= entry.fee;
   by_time_.erase({entry.time, id});
   entries_.erase(it);
 }
@@ -671,6 +674,39 @@ size_t Mempool::orphan_count() const {
 size_t Mempool::bytes() const {
   MutexLock lock(mutex_);
   return bytes_;
+}
+
+Amount Mempool::total_fees() const {
+  MutexLock lock(mutex_);
+  return fees_;
+}
+
+MempoolEntryInfo Mempool::entry_info(const Txid& id, const Entry& entry) const {
+  return MempoolEntryInfo{id, entry.tx, entry.size, entry.fee, entry.time, package(id, ancestors(id))};
+}
+
+std::optional<MempoolEntryInfo> Mempool::entry(const Txid& id) const {
+  MutexLock lock(mutex_);
+  auto it = entries_.find(id);
+  if (it == entries_.end()) return std::nullopt;
+  return entry_info(it->first, it->second);
+}
+
+std::vector<MempoolEntryInfo> Mempool::entries(const std::optional<Txid>& after, size_t limit) const {
+  MutexLock lock(mutex_);
+  std::vector<MempoolEntryInfo> out;
+  for (auto it = after ? entries_.upper_bound(*after) : entries_.begin();
+       it != entries_.end() && out.size() < limit; ++it) {
+    out.push_back(entry_info(it->first, it->second));
+  }
+  return out;
+}
+
+std::optional<TxOut> Mempool::output(const OutPoint& outpoint) const {
+  MutexLock lock(mutex_);
+  auto it = entries_.find(outpoint.txid);
+  if (it == entries_.end() || outpoint.index >= it->second.tx.outputs.size()) return std::nullopt;
+  return it->second.tx.outputs[outpoint.index];
 }
 
 }  // namespace cairn

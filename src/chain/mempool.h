@@ -131,6 +131,18 @@ struct TemplateLimits {
   size_t max_transactions = 0;
 };
 
+// One pool transaction as the pool holds it (Mempool::entry, Mempool::entries): a copy,
+// consistent at the moment it was taken.
+struct MempoolEntryInfo {
+  Txid txid;
+  Transaction tx;
+  size_t size = 0;   // bytes of the full encoding
+  Amount fee = 0;    // the fee the pool counts (for a staking transaction: with its stake flow)
+  int64_t time = 0;  // unix seconds (the pool's Clock) when it entered the pool
+  // Fee and size of the transaction with all its pool ancestors (ancestor_package()).
+  FeeAndSize ancestor_package;
+};
+
 class Mempool {
  public:
   // `clock` and `cache` must outlive the pool. `seed` drives random orphan eviction.
@@ -175,6 +187,22 @@ class Mempool {
   size_t orphan_count() const EXCLUDES(mutex_);
   // Sum of the encoded sizes of the pool's transactions (orphans not included).
   size_t bytes() const EXCLUDES(mutex_);
+  // Sum of the fees the pool counts for its transactions (a running total, O(1)).
+  Amount total_fees() const EXCLUDES(mutex_);
+
+  // One pool transaction with its fee, size, entry time and ancestor package; nullopt when
+  // it is not in the pool (orphans are not). O(log n + ancestors).
+  std::optional<MempoolEntryInfo> entry(const Txid& txid) const EXCLUDES(mutex_);
+  // A page of the pool in txid order (ascending bytes): the first `limit` entries whose
+  // txid is greater than `after` (from the start when nullopt). The order does not depend
+  // on fees, time or arrival, so a caller pages through with the last txid it got as the
+  // next `after`; transactions that arrive or leave between pages are seen or missed
+  // according to their txid only. O(log n + limit · ancestors).
+  std::vector<MempoolEntryInfo> entries(const std::optional<Txid>& after, size_t limit) const
+      EXCLUDES(mutex_);
+  // Output `outpoint.index` of pool transaction `outpoint.txid` (what a pool child spends);
+  // nullopt when that transaction is not in the pool or has no such output.
+  std::optional<TxOut> output(const OutPoint& outpoint) const EXCLUDES(mutex_);
 
  private:
   struct Entry {
@@ -234,6 +262,7 @@ class Mempool {
   std::set<Txid> ancestors(const Txid& txid) const REQUIRES(mutex_);
   std::set<Txid> descendants(const Txid& txid) const REQUIRES(mutex_);
   FeeAndSize package(const Txid& txid, const std::set<Txid>& others) const REQUIRES(mutex_);
+  MempoolEntryInfo entry_info(const Txid& txid, const Entry& entry) const REQUIRES(mutex_);
 
   const MempoolOptions options_;
   const Clock& clock_;
@@ -243,6 +272,9 @@ class Mempool {
   std::map<OutPoint, Txid> spenders_ GUARDED_BY(mutex_);           // outpoint -> the pool tx spending it
   std::set<std::pair<int64_t, Txid>> by_time_ GUARDED_BY(mutex_);  // (entry time, txid), for expiry
   size_t bytes_ GUARDED_BY(mutex_) = 0;
+  // Sum of entries_' fees. Each fee is at most what its inputs (and released stake) hold,
+  // all distinct money: the sum stays within kMaxMoney.
+  Amount fees_ GUARDED_BY(mutex_) = 0;
   std::map<PublicKey, Txid> stake_keys_ GUARDED_BY(mutex_);  // voting key -> its pending staking tx
   OrphanPool orphans_ GUARDED_BY(mutex_);
 };

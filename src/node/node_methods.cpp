@@ -8,6 +8,7 @@
 
 #include "net/host.h"
 #include "primitives/address.h"
+#include "rpc/chain_json.h"
 
 namespace cairn {
 namespace {
@@ -20,7 +21,6 @@ namespace error_code = rpc::error_code;
 constexpr std::string_view kVersionPrefix = "cairn/";
 // A hash as the examples show one.
 constexpr const char* kExampleHash = "3b9d0f0a4c7e2d1b8a6f5e4d3c2b1a09f8e7d6c5b4a39281706f5e4d3c2b1a09";
-constexpr const char* kExampleAddress = "rcairn1qz8l3x5ny4wzq2f0h6m9c7tjd5k4g3v2s8rp0ewuyqhxd6fn9ma3s7yn0k";
 
 std::string version() {
   std::string_view agent = net::kCairnAgentVersion;
@@ -178,7 +178,7 @@ rpc::MethodSpec miner_generate(Node& node) {
   m.errors = {{error_code::unavailable, "mining on demand is for regtest only; or the node is shutting down"},
               {error_code::invalid_params, "the address is malformed or of another network"}};
   m.examples = {{"two blocks",
-                 {{"count", 2}, {"address", kExampleAddress}},
+                 {{"count", 2}, {"address", rpc::kExampleAddress}},
                  json::array({kExampleHash, kExampleHash})}};
   m.handler = [&node](const json& params, const rpc::CallContext&) -> MethodResult {
     const Network network = node.options().paths.network;
@@ -219,8 +219,9 @@ rpc::MethodSpec miner_get_info(Node& node) {
          {{"type", {"string", "null"}},
           {"description",
            "what the coinbases pay; null when not mining or burning (regtest without --mine-to)"}}}}}};
-  m.examples = {{"mining", json::object(), {{"mining", true}, {"threads", 1}, {"address", kExampleAddress}}},
-                {"idle", json::object(), {{"mining", false}, {"threads", 0}, {"address", nullptr}}}};
+  m.examples = {
+      {"mining", json::object(), {{"mining", true}, {"threads", 1}, {"address", rpc::kExampleAddress}}},
+      {"idle", json::object(), {{"mining", false}, {"threads", 0}, {"address", nullptr}}}};
   m.handler = [&node](const json&, const rpc::CallContext&) -> MethodResult {
     // Options only: fixed at open, safe to read on any thread.
     const ResolvedNodeOptions& options = node.options();

@@ -103,6 +103,9 @@ void add_node_options(CLI::App& app, NodeOptions& options) {
   app.add_option("--rpc-max-websockets", options.rpc_max_websockets,
                  "Most WebSocket connections at once (default 128)")
       ->check(CLI::Range(size_t{1}, size_t{100'000}));
+  app.add_option("--rpc-max-in-flight", options.rpc_max_in_flight,
+                 "Most requests being handled at once; more get HTTP 503 with Retry-After (default 64)")
+      ->check(CLI::Range(size_t{1}, size_t{100'000}));
   app.add_option("--rpc-tls-cert", options.rpc_tls_cert, "PEM certificate chain: serve RPC over TLS");
   app.add_option("--rpc-tls-key", options.rpc_tls_key, "PEM private key of --rpc-tls-cert");
   app.add_flag("--no-rpc", options.no_rpc, "Do not serve JSON-RPC (nor write the RPC cookie)");
@@ -194,6 +197,7 @@ Result<RpcOptions> resolve_rpc_options(const NodeOptions& options, const HostPor
   rpc.allow_origins = options.rpc_allow_origins;
   if (options.rpc_max_connections != 0) rpc.max_connections = options.rpc_max_connections;
   if (options.rpc_max_websockets != 0) rpc.max_websockets = options.rpc_max_websockets;
+  if (options.rpc_max_in_flight != 0) rpc.max_in_flight = options.rpc_max_in_flight;
   if (options.rpc_tls_cert.empty() != options.rpc_tls_key.empty()) {
     return Error{ErrorCode::invalid_argument,
                  "--rpc-tls-cert and --rpc-tls-key go together: give both or neither"};

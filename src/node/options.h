@@ -56,6 +56,7 @@ struct NodeOptions {
   std::vector<std::string> rpc_allow_origins;  // extra accepted WebSocket Origins
   size_t rpc_max_connections = 0;              // 0: the server's default
   size_t rpc_max_websockets = 0;               // 0: the server's default
+  size_t rpc_max_in_flight = 0;                // 0: the server's default
   std::string rpc_tls_cert;
   std::string rpc_tls_key;
   bool no_rpc = false;
@@ -106,6 +107,7 @@ struct RpcOptions {
   // rpc/server.h.
   std::optional<size_t> max_connections;
   std::optional<size_t> max_websockets;
+  std::optional<size_t> max_in_flight;  // requests being handled at once, server-wide
   // TLS: both files or neither.
   std::optional<std::filesystem::path> tls_cert;
   std::optional<std::filesystem::path> tls_key;

@@ -73,7 +73,12 @@ struct NodeMethods::State {
                        node.template_transaction_bytes(),
                        [this](const Transaction& tx) { return node.submit_transaction(tx); }},
         consensus_services{node.chain(), node.options().paths.network, node.params().finality},
-        publisher(node.chain(), hub) {}
+        publisher(node.chain(), hub,
+                  [this](std::function<void()> delivery) { deliver(std::move(delivery)); }) {}
+
+  // Fans a notice out to the subscribers on the notifier thread, in the order given: the
+  // chain thread only builds it.
+  void deliver(std::function<void()> delivery) { asio::post(notifier, std::move(delivery)); }
 
   Node& node;
   rpc::ChainServices chain_services;
@@ -81,6 +86,8 @@ struct NodeMethods::State {
   rpc::SubscriptionHub hub;
   rpc::ChainEventPublisher publisher;
   rpc::Registry registry;
+  // One thread, so deliveries keep their order; declared last so that it is joined first.
+  asio::thread_pool notifier{1};
 };
 
 Result<std::unique_ptr<NodeMethods>> NodeMethods::create(Node& node) {
@@ -100,10 +107,11 @@ Result<std::unique_ptr<NodeMethods>> NodeMethods::create(Node& node) {
       rpc::register_discover(state->registry, rpc::ApiInfo{.version = std::string(net::kCairnAgentVersion)}));
 
   node.add_chain_listener(state->publisher);
-  rpc::SubscriptionHub& hub = state->hub;
   const Network network = node.options().paths.network;
-  node.add_transaction_observer([&hub, network](const Transaction& tx) {
-    hub.publish(rpc::kMempoolTopic, rpc::transaction_json(tx, network));
+  node.add_transaction_observer([state = state.get(), network](const Transaction& tx) {
+    state->deliver([state, result = rpc::transaction_json(tx, network)] {
+      state->hub.publish(rpc::kMempoolTopic, result);
+    });
   });
   return std::unique_ptr<NodeMethods>(new NodeMethods(std::move(state)));
 }
@@ -182,6 +190,7 @@ Result<std::unique_ptr<RpcService>> RpcService::start(Node& node, const RpcOptio
   server_options.allowed_origins = options.allow_origins;
   if (options.max_connections) server_options.max_connections = *options.max_connections;
   if (options.max_websockets) server_options.max_websocket_connections = *options.max_websockets;
+  if (options.max_in_flight) server_options.max_in_flight = *options.max_in_flight;
   if (options.tls_cert && options.tls_key) {
     server_options.tls = rpc::TlsOptions{options.tls_cert->string(), options.tls_key->string()};
   }

@@ -1,15 +1,25 @@
 #include "rpc/chain_events.h"
 
+#include <utility>
+
 #include "rpc/chain_json.h"
 
 namespace cairn::rpc {
 
-ChainEventPublisher::ChainEventPublisher(const ChainManager& chain, SubscriptionHub& hub)
-    : chain_(chain), hub_(hub), finalized_height_(chain.finalized_height()) {}
+ChainEventPublisher::ChainEventPublisher(const ChainManager& chain, SubscriptionHub& hub, Deliver deliver)
+    : chain_(chain), hub_(hub), deliver_(std::move(deliver)), finalized_height_(chain.finalized_height()) {}
+
+void ChainEventPublisher::publish(const char* topic, json result) {
+  if (!deliver_) {
+    hub_.publish(topic, result);
+    return;
+  }
+  deliver_([&hub = hub_, topic, result = std::move(result)] { hub.publish(topic, result); });
+}
 
 void ChainEventPublisher::block_disconnected(const Block& block, uint64_t height) {
-  hub_.publish(kNewHeadsTopic,
-               json{{"event", "disconnected"}, {"hash", block_hash(block.header).hex()}, {"height", height}});
+  publish(kNewHeadsTopic,
+          json{{"event", "disconnected"}, {"hash", block_hash(block.header).hex()}, {"height", height}});
 }
 
 void ChainEventPublisher::block_connected(const Block& block, uint64_t /*height: the node's*/) {
@@ -18,7 +28,7 @@ void ChainEventPublisher::block_connected(const Block& block, uint64_t /*height:
   if (node == nullptr) return;
   json head = header_json(chain_, *node);
   head["event"] = "connected";
-  hub_.publish(kNewHeadsTopic, head);
+  publish(kNewHeadsTopic, std::move(head));
 }
 
 void ChainEventPublisher::chain_updated() {

@@ -25,6 +25,15 @@ namespace cairn::rpc {
 
 using json = nlohmann::json;
 
+// ---- examples ---------------------------------------------------------------------------
+
+// The address every method's examples show (docs/rpc.md): a valid regtest address, the
+// key_hash_lock of the RFC 8032 section 7.1 TEST 1 public key
+// d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a
+// (tests/rpc/chain_methods_test.cpp checks it).
+inline constexpr const char* kExampleAddress =
+    "rcairn1qa8w54zrtanng50lyurfxx22mkmkj0aleht6dy7fq338kc9fm5uwqc8k32q";
+
 // ---- encoders ---------------------------------------------------------------------------
 
 // "5000000000": base units in decimal.

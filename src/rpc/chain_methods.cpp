@@ -1,9 +1,7 @@
 #include "rpc/chain_methods.h"
 
 #include <algorithm>
-#include <iterator>
 #include <limits>
-#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -75,25 +73,9 @@ std::variant<Block, RpcError> read_body(const ChainServices& s, const BlockNode&
 
 // ---- the mempool ------------------------------------------------------------------------
 
-// The pool's transactions by txid. Mempool has no listing accessor; a selection without
-// limits returns every transaction it holds (orphans excluded).
-std::map<Txid, Transaction> pool_transactions(const Mempool& pool) {
-  std::map<Txid, Transaction> out;
-  const TemplateLimits unlimited{std::numeric_limits<size_t>::max(), std::numeric_limits<size_t>::max()};
-  for (Transaction& tx : pool.select_for_block(unlimited)) {
-    const Txid id = txid(tx);
-    out.emplace(id, std::move(tx));
-  }
-  return out;
-}
-
-std::optional<Transaction> pool_transaction(const Mempool& pool, const Txid& id) {
-  if (!pool.contains(id)) return std::nullopt;
-  auto all = pool_transactions(pool);
-  const auto it = all.find(id);
-  if (it == all.end()) return std::nullopt;
-  return std::move(it->second);
-}
+// Entries one Mempool::entries() call copies when a method scans the whole pool: bounds
+// the memory a scan holds at once, not its time.
+constexpr size_t kPoolScanPage = 1'000;
 
 // Base units per 1000 bytes (chain/fee_rate.h), rounded down.
 Amount fee_rate_of(Amount fee, size_t size) {
@@ -101,18 +83,15 @@ Amount fee_rate_of(Amount fee, size_t size) {
   return static_cast<Amount>(static_cast<U128>(fee) * 1000 / size);
 }
 
-json pool_entry_json(const ChainServices& s, const Transaction& tx) {
-  const Txid id = txid(tx);
-  const size_t size = encode(tx).size();
-  const Amount fee = s.mempool.fee(id).value_or(0);
-  const FeeAndSize package = s.mempool.ancestor_package(id).value_or(FeeAndSize{fee, size});
-  return {{"txid", id.hex()},
-          {"wtxid", wtxid(tx).hex()},
-          {"size", size},
-          {"fee", amount_string(fee)},
-          {"fee_rate", amount_string(fee_rate_of(fee, size))},
-          {"ancestor_fee", amount_string(package.fee)},
-          {"ancestor_size", package.size}};
+json pool_entry_json(const MempoolEntryInfo& e) {
+  return {{"txid", e.txid.hex()},
+          {"wtxid", wtxid(e.tx).hex()},
+          {"size", e.size},
+          {"fee", amount_string(e.fee)},
+          {"fee_rate", amount_string(fee_rate_of(e.fee, e.size))},
+          {"time", e.time},
+          {"ancestor_fee", amount_string(e.ancestor_package.fee)},
+          {"ancestor_size", e.ancestor_package.size}};
 }
 
 // ---- examples ---------------------------------------------------------------------------
@@ -123,19 +102,14 @@ const std::string kHashC = "a94f5e2d8c1b7a6f3e0d9c8b7a6f5e4d3c2b1a0f9e8d7c6b5a4f
 const std::string kHashD = "5b8e2f4a6c0d1e3f5a7b9c1d3e5f7a9b1c3d5e7f9a1b3c5d7e9f1a3b5c7d9e1f";
 const std::string kZeroHash(64, '0');
 
-json example_lock() {
-  return lock_json(OutputLock{OutputLockKind::key_hash, Hash256::from_hex(kHashD).value()});
+// kExampleAddress's lock.
+json example_lock() { return lock_json(decode_address(Network::regtest, kExampleAddress).value()); }
+
+json example_output(const char* value) {
+  return {{"value", value}, {"address", kExampleAddress}, {"lock", example_lock()}};
 }
 
-std::string example_address(Network network) {
-  return encode_address(network, OutputLock{OutputLockKind::key_hash, Hash256::from_hex(kHashD).value()});
-}
-
-json example_output(Network network, const char* value) {
-  return {{"value", value}, {"address", example_address(network)}, {"lock", example_lock()}};
-}
-
-json example_transaction(Network network) {
+json example_transaction() {
   return {{"txid", kHashB},
           {"wtxid", kHashC},
           {"size", 224},
@@ -143,7 +117,7 @@ json example_transaction(Network network) {
           {"coinbase", false},
           {"inputs",
            {{{"txid", kHashC}, {"index", 0}, {"witness_kind", "key"}, {"witness", "01" + kHashD + kHashA}}}},
-          {"outputs", {example_output(network, "4999990000")}},
+          {"outputs", {example_output("4999990000")}},
           {"payload", {{"kind", "none"}, {"body", ""}}},
           {"lock_time", 0}};
 }
@@ -367,7 +341,7 @@ struct FoundTx {
 };
 
 std::variant<FoundTx, RpcError> find_tx(const ChainServices& s, const Txid& id) {
-  if (auto pooled = pool_transaction(s.mempool, id)) return FoundTx{std::move(*pooled), std::nullopt};
+  if (auto pooled = s.mempool.entry(id)) return FoundTx{std::move(pooled->tx), std::nullopt};
   auto where = locate_transaction(s.store, s.chain, id);
   if (!where) return to_rpc_error(where.error());
   if (!*where) return not_found("transaction " + id.hex() + " is in neither the mempool nor the best chain");
@@ -406,7 +380,7 @@ MethodSpec tx_get(const ChainServices& s) {
                                             {"description", "its block and position; null in the mempool"}}},
                                           {"in_mempool", bool_schema("whether it waits in the mempool")}});
   m.errors = {kNotFoundTx, kPruned};
-  json example = example_transaction(s.network);
+  json example = example_transaction();
   example["location"] = {{"block_hash", kHashA}, {"height", 1200}, {"position", 1}, {"confirmations", 3}};
   example["in_mempool"] = false;
   m.examples = {{"confirmed", {{"txid", kHashB}}, example}};
@@ -639,34 +613,43 @@ struct Unconfirmed {
   Amount outgoing = 0;
 };
 
+// The pool has no index by address: this scans every pool transaction, in pages of
+// kPoolScanPage, and looks up the coin each input spends (a pool output, else the chain's
+// UTXO cache, which may read the store). O(pool transactions + their inputs) on the chain
+// thread; docs/rpc.md says so in address_get_balance's description.
 std::variant<Unconfirmed, RpcError> unconfirmed_flows(const ChainServices& s, const OutputLock& lock) {
   Unconfirmed out;
-  const auto pool = pool_transactions(s.mempool);
-  for (const auto& [id, tx] : pool) {
-    for (const TxOut& o : tx.outputs) {
-      if (o.lock == lock) out.incoming = checked_add(out.incoming, o.value).value_or(kMaxMoney);
-    }
-    for (const TxIn& in : tx.inputs) {
-      std::optional<TxOut> spent;
-      if (const auto parent = pool.find(in.prevout.txid); parent != pool.end()) {
-        if (in.prevout.index < parent->second.outputs.size())
-          spent = parent->second.outputs[in.prevout.index];
-      } else {
-        auto coin = s.chain.coins().get_coin(in.prevout);
-        if (!coin) return to_rpc_error(coin.error());
-        if (*coin) spent = (*coin)->output;
+  std::optional<Txid> after;
+  for (;;) {
+    const std::vector<MempoolEntryInfo> page = s.mempool.entries(after, kPoolScanPage);
+    for (const MempoolEntryInfo& e : page) {
+      for (const TxOut& o : e.tx.outputs) {
+        if (o.lock == lock) out.incoming = checked_add(out.incoming, o.value).value_or(kMaxMoney);
       }
-      if (spent && spent->lock == lock)
-        out.outgoing = checked_add(out.outgoing, spent->value).value_or(kMaxMoney);
+      for (const TxIn& in : e.tx.inputs) {
+        std::optional<TxOut> spent = s.mempool.output(in.prevout);
+        if (!spent) {
+          auto coin = s.chain.coins().get_coin(in.prevout);
+          if (!coin) return to_rpc_error(coin.error());
+          if (*coin) spent = (*coin)->output;
+        }
+        if (spent && spent->lock == lock)
+          out.outgoing = checked_add(out.outgoing, spent->value).value_or(kMaxMoney);
+      }
     }
+    if (page.size() < kPoolScanPage) return out;
+    after = page.back().txid;
   }
-  return out;
 }
 
 MethodSpec address_get_balance(const ChainServices& s) {
   MethodSpec m;
   m.name = "address_get_balance";
   m.summary = "An address's confirmed, immature and unconfirmed amounts";
+  m.description =
+      "The confirmed amounts come from the address index; the unconfirmed ones from a scan of "
+      "the whole mempool (it has no index by address), which costs time in proportion to the "
+      "pool's transactions and their inputs.";
   m.params = {address_spec()};
   m.result_name = "balance";
   m.result_schema = object_schema({
@@ -678,7 +661,7 @@ MethodSpec address_get_balance(const ChainServices& s) {
   });
   m.errors = {kBadAddress};
   m.examples = {{"a miner's address",
-                 {{"address", example_address(s.network)}},
+                 {{"address", kExampleAddress}},
                  {{"confirmed", "150000000000"},
                   {"immature", "5000000000"},
                   {"unconfirmed_incoming", "0"},
@@ -744,7 +727,7 @@ MethodSpec address_get_utxos(const ChainServices& s) {
   }));
   m.errors = {kBadAddress, {error_code::invalid_params, "the cursor is malformed or of another address"}};
   m.examples = {{"first page",
-                 {{"address", example_address(s.network)}, {"limit", 1}},
+                 {{"address", kExampleAddress}, {"limit", 1}},
                  {{"items",
                    {{{"txid", kHashB},
                      {"index", 0},
@@ -793,7 +776,7 @@ MethodSpec address_get_history(const ChainServices& s) {
   }));
   m.errors = {kBadAddress, {error_code::invalid_params, "the cursor is malformed or of another address"}};
   m.examples = {{"one spent output",
-                 {{"address", example_address(s.network)}},
+                 {{"address", kExampleAddress}},
                  {{"items",
                    {{{"txid", kHashB},
                      {"index", 1},
@@ -835,14 +818,16 @@ json pool_entry_schema() {
       {"size", uint_schema("bytes of the full encoding")},
       {"fee", amount_schema("the fee the pool counts (with a staking transaction's stake flow)")},
       {"fee_rate", amount_schema("fee in base units per 1000 bytes, rounded down")},
+      {"time", uint_schema("when it entered this node's mempool, unix seconds")},
       {"ancestor_fee", amount_schema("fee of the transaction with its unconfirmed ancestors")},
       {"ancestor_size", uint_schema("size of the transaction with its unconfirmed ancestors")},
   });
 }
 
 json example_pool_entry() {
-  return {{"txid", kHashB},      {"wtxid", kHashC},         {"size", 224},         {"fee", "10000"},
-          {"fee_rate", "44642"}, {"ancestor_fee", "10000"}, {"ancestor_size", 224}};
+  return {{"txid", kHashB},          {"wtxid", kHashC},     {"size", 224},
+          {"fee", "10000"},          {"fee_rate", "44642"}, {"time", 1764000000},
+          {"ancestor_fee", "10000"}, {"ancestor_size", 224}};
 }
 
 MethodSpec mempool_get_info(const ChainServices& s) {
@@ -865,15 +850,11 @@ MethodSpec mempool_get_info(const ChainServices& s) {
                   {"min_fee_rate", "1000"},
                   {"total_fees", "20000"}}}};
   m.handler = [&s](const json&, const CallContext&) -> MethodResult {
-    Amount total = 0;
-    for (const auto& [id, tx] : pool_transactions(s.mempool)) {
-      total = checked_add(total, s.mempool.fee(id).value_or(0)).value_or(kMaxMoney);
-    }
     return json{{"count", s.mempool.size()},
                 {"bytes", s.mempool.bytes()},
                 {"max_bytes", s.mempool_max_bytes},
                 {"min_fee_rate", amount_string(s.min_relay_fee.per_kb)},
-                {"total_fees", amount_string(total)}};
+                {"total_fees", amount_string(s.mempool.total_fees())}};
   };
   return m;
 }
@@ -882,14 +863,18 @@ MethodSpec mempool_get_transactions(const ChainServices& s) {
   MethodSpec m;
   m.name = "mempool_get_transactions";
   m.summary = "The mempool's transactions in txid order, in pages";
+  m.description =
+      "Ascending txid order (Mempool::entries) does not change as transactions arrive or leave: "
+      "paging with next_cursor sees each transaction that stays in the pool exactly once.";
   m.params = {cursor_spec(),
               limit_spec(),
-              {"verbose", "false: txids; true: transaction objects with their fees", bool_schema("detail"),
-               false, json(false)}};
+              {"verbose", "false: txids; true: transaction objects with their fees and entry times",
+               bool_schema("detail"), false, json(false)}};
   m.result_name = "page";
   json verbose_item = extend_object_schema(
       transaction_schema(), {{"fee", amount_schema("the fee the pool counts")},
-                             {"fee_rate", amount_schema("base units per 1000 bytes, rounded down")}});
+                             {"fee_rate", amount_schema("base units per 1000 bytes, rounded down")},
+                             {"time", uint_schema("when it entered this node's mempool, unix seconds")}});
   m.result_schema = page_schema({{"oneOf", {hash_schema("a txid"), verbose_item}}});
   m.errors = {{error_code::invalid_params, "the cursor is not a txid"}};
   m.examples = {{"txids", {{"limit", 2}}, {{"items", {kHashB, kHashC}}, {"next_cursor", kHashC}}}};
@@ -902,23 +887,23 @@ MethodSpec mempool_get_transactions(const ChainServices& s) {
     }
     const size_t limit = limit_param(params);
     const bool verbose = params.at("verbose").get<bool>();
-    const auto pool = pool_transactions(s.mempool);
-    auto it = after ? pool.upper_bound(*after) : pool.begin();
-    json items = json::array();
+    // One more than the page: whether there is a next page.
+    std::vector<MempoolEntryInfo> entries = s.mempool.entries(after, limit + 1);
     json next = nullptr;
-    for (; it != pool.end(); ++it) {
-      if (items.size() == limit) {
-        next = std::prev(it)->first.hex();
-        break;
-      }
+    if (entries.size() > limit) {
+      entries.pop_back();
+      next = entries.back().txid.hex();
+    }
+    json items = json::array();
+    for (const MempoolEntryInfo& e : entries) {
       if (!verbose) {
-        items.push_back(it->first.hex());
+        items.push_back(e.txid.hex());
         continue;
       }
-      json tx = transaction_json(it->second, s.network);
-      const Amount fee = s.mempool.fee(it->first).value_or(0);
-      tx["fee"] = amount_string(fee);
-      tx["fee_rate"] = amount_string(fee_rate_of(fee, encode(it->second).size()));
+      json tx = transaction_json(e.tx, s.network);
+      tx["fee"] = amount_string(e.fee);
+      tx["fee_rate"] = amount_string(fee_rate_of(e.fee, e.size));
+      tx["time"] = e.time;
       items.push_back(std::move(tx));
     }
     return json{{"items", std::move(items)}, {"next_cursor", std::move(next)}};
@@ -929,7 +914,7 @@ MethodSpec mempool_get_transactions(const ChainServices& s) {
 MethodSpec mempool_get_entry(const ChainServices& s) {
   MethodSpec m;
   m.name = "mempool_get_entry";
-  m.summary = "One mempool transaction's size, fee and ancestor package";
+  m.summary = "One mempool transaction's size, fee, entry time and ancestor package";
   m.params = {txid_param()};
   m.result_name = "entry";
   m.result_schema = pool_entry_schema();
@@ -937,9 +922,9 @@ MethodSpec mempool_get_entry(const ChainServices& s) {
   m.examples = {{"a pending payment", {{"txid", kHashB}}, example_pool_entry()}};
   m.handler = [&s](const json& params, const CallContext&) -> MethodResult {
     const Txid id = hash_param(params, "txid");
-    auto tx = pool_transaction(s.mempool, id);
-    if (!tx) return not_found("transaction " + id.hex() + " is not in the mempool");
-    return pool_entry_json(s, *tx);
+    auto entry = s.mempool.entry(id);
+    if (!entry) return not_found("transaction " + id.hex() + " is not in the mempool");
+    return pool_entry_json(*entry);
   };
   return m;
 }

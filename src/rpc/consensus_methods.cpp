@@ -58,11 +58,10 @@ json validator_schema() {
   });
 }
 
-json example_validator(Network network) {
-  const OutputLock owner{OutputLockKind::key_hash, Hash256::from_hex(kHashB).value()};
+json example_validator() {
   return {{"voting_key", kKeyA},
-          {"owner", encode_address(network, owner)},
-          {"owner_lock", lock_json(owner)},
+          {"owner", kExampleAddress},
+          {"owner_lock", lock_json(decode_address(Network::regtest, kExampleAddress).value())},
           {"bond_txid", kHashA},
           {"stake", "100000000000"},
           {"start_dynasty", 4},
@@ -151,9 +150,8 @@ MethodSpec staking_get_validators(const ConsensusServices& s) {
                        {"description", "pass as `cursor` for the next page; null when there is no more"}}}});
   m.errors = {{error_code::unavailable, "the network has no staking and finality"},
               {error_code::invalid_params, "the cursor is not a voting key"}};
-  m.examples = {{"one validator",
-                 {{"limit", 10}},
-                 {{"items", {example_validator(s.network)}}, {"next_cursor", nullptr}}}};
+  m.examples = {
+      {"one validator", {{"limit", 10}}, {{"items", {example_validator()}}, {"next_cursor", nullptr}}}};
   m.handler = [&s](const json& params, const CallContext&) -> MethodResult {
     if (!s.chain.has_finality()) return no_finality();
     const auto& validators = s.chain.stake().validators;
@@ -191,7 +189,7 @@ MethodSpec staking_get_validator(const ConsensusServices& s) {
   m.result_schema = validator_schema();
   m.errors = {{error_code::not_found, "no validator has this voting key"},
               {error_code::unavailable, "the network has no staking and finality"}};
-  m.examples = {{"an active validator", {{"voting_key", kKeyA}}, example_validator(s.network)}};
+  m.examples = {{"an active validator", {{"voting_key", kKeyA}}, example_validator()}};
   m.handler = [&s](const json& params, const CallContext&) -> MethodResult {
     if (!s.chain.has_finality()) return no_finality();
     const PublicKey key = PublicKey::from_hex(params.at("voting_key").get<std::string>()).value();

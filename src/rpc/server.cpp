@@ -665,6 +665,7 @@ class HttpSession final : public ServerConnection, public std::enable_shared_fro
       counters.rejected_rate_limited.fetch_add(1);
       response_ = answer(http::status::too_many_requests,
                          error_body(error_code::rate_limited, "rate limit exceeded", request.body()));
+      response_.set(http::field::retry_after, "1");  // a token refills within a second
       co_return co_await write_response();
     }
     InFlight slot(*shared_);
@@ -672,6 +673,7 @@ class HttpSession final : public ServerConnection, public std::enable_shared_fro
       counters.rejected_busy.fetch_add(1);
       response_ = answer(http::status::service_unavailable,
                          error_body(error_code::busy, "too many requests in flight", request.body()));
+      response_.set(http::field::retry_after, "1");
       co_return co_await write_response();
     }
 

@@ -7,6 +7,7 @@ import json
 import os
 import pty
 import select
+import socket
 import stat
 import subprocess
 import sys
@@ -24,6 +25,13 @@ def run(*args):
 def check(condition, what):
     if not condition:
         failures.append(what)
+
+
+def free_port():
+    """A loopback port nothing listens on now (so parallel tests never share cairnd's default)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 # The demo: JSON output, a verified signature, a tampered copy refused, a block that round-trips.
@@ -188,7 +196,8 @@ with tempfile.TemporaryDirectory() as nodedir:
     log_path = os.path.join(nodedir, "cairnd.log")
     with open(log_path, "w") as log:
         node = subprocess.Popen([cairnd, "--network", "regtest", "--datadir", nodedir, "--mine",
-                                 "--validator-key", keyfile, "--validator-password-file", password],
+                                 "--validator-key", keyfile, "--validator-password-file", password,
+                                 "--rpc-listen", f"127.0.0.1:{free_port()}"],
                                 stdout=log, stderr=subprocess.STDOUT)
         try:
             deadline = time.monotonic() + 60
@@ -311,6 +320,114 @@ with tempfile.TemporaryDirectory() as clientdir:
     server.server_close()
     gone = run(*base, "status")
     check(gone.returncode == 1 and "is cairnd running?" in gone.stderr, f"no node: {gone.stderr!r}")
+
+# The real thing: cairnd serving JSON-RPC on a free loopback port, and cairn talking to it
+# with the cookie from the data dir: status (text and --json), miner_generate, blocks by
+# height and hash, a coinbase by txid, the mempool; SIGTERM removes the cookie.
+def stop_node(process):
+    """SIGTERM, then a bounded wait (SIGKILL if it hangs); the exit status."""
+    if process.poll() is None:
+        process.send_signal(15)
+    try:
+        return process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        return None
+
+
+demo = run(cairn, "--network", "regtest", "--json", "demo")
+address = json.loads(demo.stdout)["alice"]["address"] if demo.returncode == 0 else ""
+with tempfile.TemporaryDirectory() as e2edir:
+    port = free_port()
+    cookie = os.path.join(e2edir, "regtest", "rpc.cookie")
+    base = (cairn, "--network", "regtest", "--datadir", e2edir, "--rpc-connect", f"127.0.0.1:{port}")
+    log_path = os.path.join(e2edir, "cairnd.log")
+    with open(log_path, "w") as log:
+        node = subprocess.Popen([cairnd, "--network", "regtest", "--datadir", e2edir,
+                                 "--rpc-listen", f"127.0.0.1:{port}"], stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline, ready = time.monotonic() + 30, None
+            while time.monotonic() < deadline and node.poll() is None:
+                if os.path.exists(cookie):
+                    ready = run(*base, "--json", "status")
+                    if ready.returncode == 0:
+                        break
+                time.sleep(0.1)
+            check(ready is not None and ready.returncode == 0,
+                  f"cairnd serves RPC on port {port}: {open(log_path).read()[-1500:]!r}")
+            if ready is not None and ready.returncode == 0:
+                check(stat.S_IMODE(os.stat(cookie).st_mode) == 0o600, "the cookie is mode 0600")
+                doc = json.loads(ready.stdout)
+                check(doc.get("height") == 0 and doc.get("network") == "regtest", f"a fresh regtest node: {doc}")
+
+                mined = run(*base, "--json", "rpc", "miner_generate", "3", address)
+                hashes = json.loads(mined.stdout) if mined.returncode == 0 else []
+                check(len(hashes) == 3 and all(len(h) == 64 for h in hashes),
+                      f"rpc miner_generate 3 ADDRESS: {mined.stdout!r} {mined.stderr!r}")
+                tip = hashes[-1] if hashes else "?"
+
+                status = run(*base, "--json", "status")
+                doc = json.loads(status.stdout) if status.returncode == 0 else {}
+                for key in ("height", "best_hash", "finalized_height", "peers", "sync"):
+                    check(key in doc, f"real cairn status --json has {key}: {status.stdout!r}")
+                check(doc.get("height") == 3 and doc.get("best_hash") == tip, f"status after mining: {doc}")
+                check(doc.get("peers") == 0 and doc.get("finalized_height") == 0, f"no peers, nothing final: {doc}")
+                check(doc.get("sync", {}).get("state") == "synced" and doc["sync"].get("progress") == 1000000,
+                      f"a lone node is synced: {doc.get('sync')}")
+                status = run(*base, "status")
+                check(status.returncode == 0 and tip in status.stdout and "[" + "#" * 30 + "] 100.0%" in status.stdout
+                      and "regtest" in status.stdout, f"real cairn status text: {status.stdout!r} {status.stderr!r}")
+
+                by_height = run(*base, "--json", "block", "3")
+                block = json.loads(by_height.stdout) if by_height.returncode == 0 else {}
+                check(block.get("hash") == tip and block.get("height") == 3 and block.get("tx_count") == 1,
+                      f"cairn block 3 --json: {by_height.stdout!r} {by_height.stderr!r}")
+                by_hash = run(*base, "--json", "block", hashes[0] if hashes else "00" * 32)
+                check(by_hash.returncode == 0 and json.loads(by_hash.stdout).get("height") == 1,
+                      f"cairn block HASH: {by_hash.stdout!r} {by_hash.stderr!r}")
+                text = run(*base, "block", tip)
+                check(text.returncode == 0 and f"block {tip}" in text.stdout and "height         3" in text.stdout,
+                      f"cairn block text: {text.stdout!r}")
+                missing = run(*base, "block", "9")
+                check(missing.returncode == 1 and "error -32000" in missing.stderr,
+                      f"a block above the tip is not_found: {missing.stderr!r}")
+
+                coinbase = (block.get("transactions") or ["?"])[0]
+                tx = run(*base, "--json", "tx", coinbase)
+                doc = json.loads(tx.stdout) if tx.returncode == 0 else {}
+                check(doc.get("txid") == coinbase and doc.get("coinbase") is True
+                      and doc.get("location", {}).get("height") == 3
+                      and doc.get("outputs", [{}])[0].get("address") == address,
+                      f"cairn tx COINBASE --json: {tx.stdout!r} {tx.stderr!r}")
+                tx = run(*base, "tx", coinbase)
+                check(tx.returncode == 0 and f"transaction {coinbase}" in tx.stdout and f"to {address}" in tx.stdout
+                      and "height 3" in tx.stdout, f"cairn tx text: {tx.stdout!r}")
+
+                mempool = run(*base, "--json", "mempool")
+                doc = json.loads(mempool.stdout) if mempool.returncode == 0 else {}
+                check(doc.get("count") == 0 and doc.get("bytes") == 0 and "min_fee_rate" in doc,
+                      f"cairn mempool --json: {mempool.stdout!r} {mempool.stderr!r}")
+                mempool = run(*base, "mempool")
+                check(mempool.returncode == 0 and "transactions  0" in mempool.stdout,
+                      f"cairn mempool text: {mempool.stdout!r}")
+
+                # Anonymous loopback callers get `public` only.
+                elsewhere = os.path.join(e2edir, "elsewhere")  # a data dir without the cookie
+                denied = run(cairn, "--network", "regtest", "--datadir", elsewhere, "--rpc-connect",
+                             f"127.0.0.1:{port}", "rpc", "miner_generate", "1", address)
+                check(denied.returncode == 1 and "error -32002" in denied.stderr,
+                      f"without the cookie, mining is forbidden: {denied.stderr!r}")
+                public = run(cairn, "--network", "regtest", "--datadir", elsewhere, "--rpc-connect",
+                             f"127.0.0.1:{port}", "--json", "status")
+                check(public.returncode == 0 and json.loads(public.stdout).get("height") == 3,
+                      f"without the cookie, public methods still work: {public.stderr!r}")
+        finally:
+            code = stop_node(node)
+    check(code == 0, f"cairnd stops cleanly on SIGTERM: {code}: {open(log_path).read()[-1500:]!r}")
+    check(not os.path.exists(cookie), "cairnd removes its cookie when it stops")
+    gone = run(*base, "status")
+    check(gone.returncode == 1, f"no node after SIGTERM: {gone.stderr!r}")
 
 for f in failures:
     print("FAIL:", f)

@@ -563,6 +563,119 @@ TEST_F(MempoolTest, RandomOperationsKeepThePoolConsistent) {
   EXPECT_GT(pool().size(), 0u);
 }
 
+TEST_F(MempoolTest, EntryHasTheTransactionItsFeeSizeTimeAndPackage) {
+  const Transaction parent = spend_with_fee(fund(1), kFunding, 1000);
+  ASSERT_EQ(accept(parent).status, TxStatus::accepted);
+  const int64_t parent_time = clock_.unix_seconds();
+  clock_.advance_seconds(30);
+  const Transaction child = spend_with_fee(OutPoint{txid(parent), 0}, parent.outputs[0].value, 2500);
+  ASSERT_EQ(accept(child).status, TxStatus::accepted);
+
+  const std::optional<MempoolEntryInfo> e = pool().entry(txid(child));
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(e->txid, txid(child));
+  EXPECT_EQ(e->tx, child);
+  EXPECT_EQ(e->size, encode(child).size());
+  EXPECT_EQ(e->fee, 2500u);
+  EXPECT_EQ(e->time, parent_time + 30);
+  EXPECT_EQ(e->ancestor_package.fee, 3500u);
+  EXPECT_EQ(e->ancestor_package.size, encode(parent).size() + encode(child).size());
+  EXPECT_EQ(pool().entry(txid(parent))->time, parent_time);
+  EXPECT_EQ(pool().entry(txid(parent))->ancestor_package.fee, 1000u);
+
+  EXPECT_FALSE(pool().entry(blake3(as_bytes("not in the pool"))).has_value());
+  // An orphan is not an entry.
+  const Transaction unseen = spend_with_fee(fund(2), kFunding, 1000);
+  const Transaction orphan = spend_with_fee(OutPoint{txid(unseen), 0}, unseen.outputs[0].value, 1000);
+  ASSERT_EQ(accept(orphan).status, TxStatus::orphaned);
+  EXPECT_FALSE(pool().entry(txid(orphan)).has_value());
+  EXPECT_EQ(pool().entries(std::nullopt, 10).size(), 2u);
+}
+
+TEST_F(MempoolTest, EntriesArePagesInTxidOrder) {
+  std::vector<Txid> ids;
+  for (uint64_t i = 0; i < 7; ++i) {
+    const Transaction tx = spend_with_fee(fund(i), kFunding, 1000 + i);
+    ASSERT_EQ(accept(tx).status, TxStatus::accepted);
+    ids.push_back(txid(tx));
+  }
+  std::sort(ids.begin(), ids.end());
+  EXPECT_TRUE(pool().entries(std::nullopt, 0).empty());
+  const std::vector<MempoolEntryInfo> all = pool().entries(std::nullopt, 100);
+  ASSERT_EQ(all.size(), ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) EXPECT_EQ(all[i].txid, ids[i]);
+
+  // Pages of 3 resume after the last txid of the previous page.
+  std::vector<Txid> paged;
+  std::optional<Txid> after;
+  for (int pages = 0; pages < 10; ++pages) {
+    const std::vector<MempoolEntryInfo> page = pool().entries(after, 3);
+    EXPECT_LE(page.size(), 3u);
+    for (const auto& e : page) paged.push_back(e.txid);
+    if (page.size() < 3) break;
+    after = page.back().txid;
+  }
+  EXPECT_EQ(paged, ids);
+  EXPECT_TRUE(pool().entries(ids.back(), 100).empty());
+
+  // A cursor that left the pool still marks a place in the order.
+  pool().block_connected(confirm({pool().entry(ids[2])->tx}), view_, next_);
+  const std::vector<MempoolEntryInfo> rest = pool().entries(ids[2], 100);
+  ASSERT_EQ(rest.size(), 4u);
+  EXPECT_EQ(rest.front().txid, ids[3]);
+}
+
+TEST_F(MempoolTest, OutputOfAPoolTransaction) {
+  const Transaction tx = spend({fund(1)}, {kCoin, kFunding - kCoin - 1000});
+  ASSERT_EQ(accept(tx).status, TxStatus::accepted);
+  EXPECT_EQ(pool().output(OutPoint{txid(tx), 1}), tx.outputs[1]);
+  EXPECT_FALSE(pool().output(OutPoint{txid(tx), 2}).has_value());
+  EXPECT_FALSE(pool().output(OutPoint{blake3(as_bytes("elsewhere")), 0}).has_value());
+}
+
+// The running total equals the sum of the entries' fees through acceptance, replacement,
+// eviction, confirmation and expiry.
+TEST_F(MempoolTest, TotalFeesIsTheSumOfTheEntriesFees) {
+  reset_pool(20'000);
+  auto summed = [&] {
+    Amount sum = 0;
+    for (const auto& e : pool().entries(std::nullopt, SIZE_MAX)) sum += e.fee;
+    return sum;
+  };
+  EXPECT_EQ(pool().total_fees(), 0u);
+  const OutPoint coin = fund(1);
+  const Transaction original = spend_with_fee(coin, kFunding, 10'000);
+  ASSERT_EQ(accept(original).status, TxStatus::accepted);
+  EXPECT_EQ(pool().total_fees(), 10'000u);
+  const Transaction replacement = spend_with_fee(coin, kFunding, 10'000 + min_fee(original));
+  ASSERT_EQ(accept(replacement).status, TxStatus::accepted);
+  EXPECT_EQ(pool().total_fees(), 10'000u + min_fee(original));
+
+  DeterministicRng random(7);
+  std::vector<std::pair<OutPoint, Amount>> spendable;
+  for (uint64_t i = 2; i < 30; ++i) spendable.emplace_back(fund(i), kFunding);
+  for (int step = 0; step < 150; ++step) {
+    const uint64_t action = random.uniform(10);
+    if (action < 7) {
+      const auto [o, v] = spendable[random.uniform(spendable.size())];
+      const Transaction tx = spend_with_fee(o, v, 300 + random.uniform(20'000));
+      if (accept(tx).status == TxStatus::accepted)
+        spendable.emplace_back(OutPoint{txid(tx), 0}, tx.outputs[0].value);
+    } else if (action < 9) {
+      pool().block_connected(confirm(pool().select_for_block({3'000, 10})), view_, next_);
+      ++next_.height;
+    } else {
+      clock_.advance_seconds(kMempoolExpirySeconds / 3);
+      pool().expire();
+    }
+    ASSERT_EQ(pool().total_fees(), summed()) << "step " << step;
+  }
+  clock_.advance_seconds(kMempoolExpirySeconds);
+  pool().expire();
+  EXPECT_EQ(pool().size(), 0u);
+  EXPECT_EQ(pool().total_fees(), 0u);
+}
+
 // A transaction's txid does not commit to its witnesses; the signature cache must not
 // let a changed witness ride on the verdict of the original.
 TEST_F(MempoolTest, ChangedWitnessWithTheSameTxidIsStillVerified) {

@@ -187,11 +187,12 @@ TEST(RpcOptions, UserLinesAreCheckedForShape) {
 
 TEST(RpcOptions, OriginsNeedASchemeAndConnectionCapsAreBounded) {
   auto ok = parse({"--rpc-allow-origin", "https://explorer.example.org", "--rpc-max-connections", "2000",
-                   "--rpc-max-websockets", "1500"});
+                   "--rpc-max-websockets", "1500", "--rpc-max-in-flight", "512"});
   ASSERT_TRUE(ok.ok()) << ok.error().message;
   EXPECT_EQ(ok->rpc.allow_origins, std::vector<std::string>{"https://explorer.example.org"});
   EXPECT_EQ(ok->rpc.max_connections, size_t{2000});
   EXPECT_EQ(ok->rpc.max_websockets, size_t{1500});
+  EXPECT_EQ(ok->rpc.max_in_flight, size_t{512});
   EXPECT_FALSE(parse({}).value().rpc.max_connections);
   auto bad = parse({"--rpc-allow-origin", "explorer.example.org"});
   ASSERT_FALSE(bad.ok());

@@ -5,6 +5,7 @@
 // rejects an invalid one with the mempool's reason; tx_get_proof's proof verifies.
 #include "rpc/chain_methods.h"
 
+#include <algorithm>
 #include <set>
 #include <string>
 #include <variant>
@@ -16,6 +17,7 @@
 #include "chain/regtest_fixture.h"
 #include "crypto/merkle.h"
 #include "primitives/address.h"
+#include "rpc/chain_json.h"
 #include "rpc/schema.h"
 #include "util/rng.h"
 
@@ -411,6 +413,51 @@ TEST_F(ChainMethodsTest, EveryMethodWasCalledWithASchemaValidResult) {
   ok("mempool_get_transactions", {{"verbose", true}, {"limit", 1}});
   ok("mempool_get_entry", {{"txid", txid(tx).hex()}});
   for (const MethodSpec& spec : registry_.methods()) EXPECT_TRUE(called_.contains(spec.name)) << spec.name;
+}
+
+// What chain_json.h says kExampleAddress is.
+TEST(ChainJsonExamples, ExampleAddressIsTheRegtestKeyHashAddressOfTheRfc8032Key) {
+  const PublicKey key =
+      PublicKey::from_hex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a").value();
+  EXPECT_EQ(std::string(kExampleAddress), encode_address(Network::regtest, key_hash_lock(key)));
+}
+
+TEST_F(ChainMethodsTest, MempoolEntriesHaveTheirEntryTimeAndPageInTxidOrder) {
+  std::vector<Transaction> sent;
+  for (size_t i = 2; i < 5; ++i) {
+    const Transaction& coinbase = blocks_.at(i).transactions[0];
+    sent.push_back(
+        signed_spend(coinbase, 0, {TxOut{coinbase.outputs[0].value - kFee, key_lock(3)}}, genesis()));
+    ASSERT_EQ(ok("tx_send_raw", {{"tx", to_hex(encode(sent.back()))}})["status"], "accepted");
+    clock_.advance_seconds(5);
+  }
+  const json entry = ok("mempool_get_entry", {{"txid", txid(sent[1]).hex()}});
+  EXPECT_EQ(entry["time"], 1'700'000'005);
+  EXPECT_EQ(entry["size"], encode(sent[1]).size());
+  EXPECT_EQ(entry["ancestor_fee"], std::to_string(kFee));
+  EXPECT_EQ(ok("mempool_get_info")["total_fees"], std::to_string(3 * kFee));
+
+  std::vector<std::string> ids;
+  for (const Transaction& tx : sent) ids.push_back(txid(tx).hex());
+  std::sort(ids.begin(), ids.end());
+  const json first = ok("mempool_get_transactions", {{"limit", 2}, {"verbose", true}});
+  ASSERT_EQ(first["items"].size(), 2u);
+  EXPECT_EQ(first["items"][0]["txid"], ids[0]);
+  EXPECT_EQ(first["items"][1]["txid"], ids[1]);
+  EXPECT_EQ(first["next_cursor"], ids[1]);
+  const json last = ok("mempool_get_transactions", {{"limit", 2}, {"cursor", first["next_cursor"]}});
+  EXPECT_EQ(last["items"], json({ids[2]}));
+  EXPECT_TRUE(last["next_cursor"].is_null());
+  // A page that ends exactly at the pool's end has no next page.
+  EXPECT_TRUE(ok("mempool_get_transactions", {{"limit", 3}})["next_cursor"].is_null());
+
+  // Key 3 receives all three, unconfirmed.
+  EXPECT_EQ(ok("address_get_balance", {{"address", address(3)}})["unconfirmed_incoming"],
+            std::to_string(blocks_.at(2).transactions[0].outputs[0].value +
+                           blocks_.at(3).transactions[0].outputs[0].value +
+                           blocks_.at(4).transactions[0].outputs[0].value - 3 * kFee));
+  // tx_get finds a pool transaction.
+  EXPECT_EQ(ok("tx_get", {{"txid", ids[0]}})["in_mempool"], true);
 }
 
 }  // namespace

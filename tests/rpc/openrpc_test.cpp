@@ -105,30 +105,61 @@ TEST(OpenRpc, MarkdownIsStableAndComplete) {
   ASSERT_TRUE(reversed.add(stop_spec()));
   EXPECT_EQ(first, render_markdown(reversed));
 
-  for (const char* expected :
-       {"# Cairn JSON-RPC API",
-        "## Transport",
-        "## Authentication",
-        "rpc.cookie",
-        "__cookie__",
-        "## Errors",
-        "| -32700 | `parse_error` |",
-        "| -32009 | `unavailable` |",
-        "## Encodings",
-        "## chain\n",
-        "## node\n",
-        "## rpc\n",
-        "### chain_get_block_hash",
-        "Group: `public`.",
-        "### node_stop\n\nGroup: `admin`. Stops the node.",
-        "[rpc.discover](#rpcdiscover)",
-        "| `format` | no (default `\"hex\"`) | `{\"enum\":[\"hex\",\"base64\"]}` | hex \\| base64 |",
-        "| -32000 | no block at this height |",
-        R"({"jsonrpc":"2.0","id":1,"method":"chain_get_block_hash","params":{"format":"hex","height":0}})",
-        "Parameters: none."}) {
+  const char* const kExpected[] = {
+      "# Cairn JSON-RPC API",
+      "## Transport",
+      "## Authentication",
+      "rpc.cookie",
+      "__cookie__",
+      "## Errors",
+      "| -32700 | `parse_error` |",
+      "| -32009 | `unavailable` |",
+      "## Encodings",
+      "## chain\n",
+      "## node\n",
+      "## rpc\n",
+      "### chain_get_block_hash",
+      "Group: `public`.",
+      "### node_stop\n\nGroup: `admin`. Stops the node.",
+      "[rpc.discover](#rpcdiscover)",
+      "| `format` | no (default `\"hex\"`) | `{\"enum\":[\"hex\",\"base64\"]}` | hex \\| base64 |",
+      "| -32000 | no block at this height |",
+      R"({"jsonrpc":"2.0","id":1,"method":"chain_get_block_hash","params":{"format":"hex","height":0}})",
+      "Parameters: none.",
+      // The server's behaviour and limits (server.h, jsonrpc.h, subscriptions.h).
+      "| `Host` header not allowed (see \"Host and Origin\") | 403 | -32002 |",
+      "| no or wrong credentials | 401, with `WWW-Authenticate: Basic realm=\"cairn\"` | -32001 |",
+      "close code 1009",
+      R"({"jsonrpc":"2.0","method":"node_subscription_dropped","params":{"reason":"notification queue full"}})",
+      "\"method\":\"node_subscription\"",
+      "--rpc-allow-origin",
+      "--rpc-allow-host",
+      "--rpc-tls-cert FILE --rpc-tls-key FILE",
+      "--rpc-public",
+      "--rpc-max-connections",
+      "<datadir>/<network>/rpc.cookie",
+      "hmac.new(s.encode(), sys.argv[3].encode(), \"sha256\")",
+      "| HTTP request body | 1 MiB |",
+      "| HTTP request header | 8 KiB |",
+      "| request timeout: from a complete request to its answer | 30 s |",
+      "| WebSocket queue of responses and notifications, per connection | 1024 messages |",
+      "| requests in a batch | 100 |",
+      "| JSON nesting depth of a body or message | 64 |",
+      "| subscriptions per WebSocket connection | 32 |",
+  };
+  for (const char* expected : kExpected) {
     EXPECT_NE(first.find(expected), std::string::npos) << expected;
   }
   EXPECT_TRUE(first.ends_with("```\n"));
+  // Sections come in this order.
+  size_t at = 0;
+  for (const char* section :
+       {"## Transport", "### HTTP", "### WebSocket", "### Subscriptions", "## Limits", "## Authentication",
+        "### Host and Origin", "### Rate limit", "## Errors", "## Encodings", "## Methods"}) {
+    const size_t found = first.find(section, at);
+    EXPECT_NE(found, std::string::npos) << section;
+    if (found != std::string::npos) at = found;
+  }
   EXPECT_EQ(first.find("\n\n\n"), std::string::npos);
 }
 
