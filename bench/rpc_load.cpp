@@ -33,6 +33,7 @@
 #include "primitives/address.h"
 #include "primitives/sighash.h"
 #include "primitives/transaction.h"
+#include "rpc/auth.h"
 #include "rpc/cookie.h"
 
 namespace {
@@ -51,21 +52,6 @@ struct Target {
   std::string host;           // the Host header: address:port
   std::string authorization;  // "Basic ..." or empty
 };
-
-std::string base64(std::string_view in) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  for (size_t i = 0; i < in.size(); i += 3) {
-    uint32_t chunk = static_cast<uint32_t>(static_cast<uint8_t>(in[i])) << 16;
-    if (i + 1 < in.size()) chunk |= static_cast<uint32_t>(static_cast<uint8_t>(in[i + 1])) << 8;
-    if (i + 2 < in.size()) chunk |= static_cast<uint8_t>(in[i + 2]);
-    out += kAlphabet[(chunk >> 18) & 63];
-    out += kAlphabet[(chunk >> 12) & 63];
-    out += i + 1 < in.size() ? kAlphabet[(chunk >> 6) & 63] : '=';
-    out += i + 2 < in.size() ? kAlphabet[chunk & 63] : '=';
-  }
-  return out;
-}
 
 double micros(Clock::duration d) { return std::chrono::duration<double, std::micro>(d).count(); }
 
@@ -597,7 +583,7 @@ int main(int argc, char** argv) {
         std::cerr << "cairn_rpc_load: " << credentials.error().message << "\n";
         return 1;
       }
-      target.authorization = "Basic " + base64(credentials->user + ":" + credentials->password);
+      target.authorization = cairn::rpc::basic_authorization(credentials->user, credentials->password);
     }
     json result;
     if (mode == "http") {

@@ -1,6 +1,5 @@
 #include "rpc_client.h"
 
-#include <array>
 #include <cstdint>
 #include <fstream>
 #include <utility>
@@ -9,6 +8,8 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+
+#include "rpc/auth.h"
 
 namespace cairn::app {
 namespace {
@@ -59,27 +60,6 @@ Result<RpcEndpoint> resolve_endpoint(const RpcClientOptions& options, const Reso
     endpoint.note = "no cookie: " + cookie.error().message + "; or give --rpc-user and --rpc-password-file";
   }
   return endpoint;
-}
-
-std::string basic_authorization(const rpc::Credentials& credentials) {
-  static constexpr std::array<char, 64> kAlphabet{
-      'A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'I', 'J', 'K', 'L', 'M', 'N', 'O', 'P',
-      'Q', 'R', 'S', 'T', 'U', 'V', 'W', 'X', 'Y', 'Z', 'a', 'b', 'c', 'd', 'e', 'f',
-      'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o', 'p', 'q', 'r', 's', 't', 'u', 'v',
-      'w', 'x', 'y', 'z', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '+', '/'};
-  const std::string plain = credentials.user + ":" + credentials.password;
-  std::string out = "Basic ";
-  for (size_t i = 0; i < plain.size(); i += 3) {
-    const size_t n = std::min<size_t>(3, plain.size() - i);
-    uint32_t group = 0;
-    for (size_t j = 0; j < 3; ++j) {
-      group = (group << 8) | (j < n ? static_cast<uint8_t>(plain[i + j]) : 0u);
-    }
-    for (size_t j = 0; j < 4; ++j) {
-      out.push_back(j <= n ? kAlphabet[(group >> (18 - 6 * j)) & 0x3f] : '=');
-    }
-  }
-  return out;
 }
 
 CallResult interpret_response(unsigned http_status, const std::string& body, const std::string& note) {
@@ -135,7 +115,8 @@ CallResult RpcClient::call(const std::string& method, const json& params) {
     req.set(http::field::content_type, "application/json");
     req.set(http::field::user_agent, "cairn");
     if (endpoint_.credentials)
-      req.set(http::field::authorization, basic_authorization(*endpoint_.credentials));
+      req.set(http::field::authorization,
+              rpc::basic_authorization(endpoint_.credentials->user, endpoint_.credentials->password));
     req.body() = request.dump();
     req.prepare_payload();
     http::write(stream, req, ec);

@@ -28,14 +28,6 @@ std::string version() {
   return std::string(agent);
 }
 
-json hash_schema(const char* description) {
-  return {{"type", "string"}, {"pattern", "^[0-9a-f]{64}$"}, {"description", description}};
-}
-
-json integer_schema(const char* description) {
-  return {{"type", "integer"}, {"minimum", 0}, {"description", description}};
-}
-
 // The node's stopping is the one failure of Node::call() and Node::generate().
 RpcError unavailable(const Error& error) {
   return RpcError{error_code::unavailable, error.message, std::nullopt};
@@ -51,34 +43,34 @@ json sync_json(const SyncProgress& sync) {
 }
 
 json node_info_schema() {
-  return {
-      {"type", "object"},
-      {"required",
-       {"version", "user_agent", "network", "uptime_seconds", "height", "best_hash", "finalized_height",
-        "peers", "sync"}},
-      {"additionalProperties", false},
-      {"properties",
-       {{"version", {{"type", "string"}, {"description", "cairnd's version"}}},
-        {"user_agent", {{"type", "string"}, {"description", "what the node tells peers it is"}}},
-        {"network", {{"type", "string"}, {"enum", {"mainnet", "testnet", "regtest"}}}},
-        {"uptime_seconds", integer_schema("seconds since the node opened its chain state")},
-        {"height", integer_schema("height of the best chain's tip")},
-        {"best_hash", hash_schema("hash of the best chain's tip")},
-        {"finalized_height", integer_schema("height of the last finalized checkpoint (0 without finality)")},
-        {"peers", integer_schema("connected peers (0 until the peer-to-peer network runs)")},
-        {"sync",
-         {{"type", "object"},
-          {"required", {"state", "height", "target_height", "progress"}},
+  return {{"type", "object"},
+          {"required",
+           {"version", "user_agent", "network", "uptime_seconds", "height", "best_hash", "finalized_height",
+            "peers", "sync"}},
           {"additionalProperties", false},
           {"properties",
-           {{"state", {{"type", "string"}, {"enum", {"synced", "syncing"}}}},
-            {"height", integer_schema("the tip's height")},
-            {"target_height", integer_schema("the best header height known from peers")},
-            {"progress",
-             {{"type", "integer"},
-              {"minimum", 0},
-              {"maximum", kProgressScale},
-              {"description", "parts per million of target_height reached"}}}}}}}}}};
+           {{"version", {{"type", "string"}, {"description", "cairnd's version"}}},
+            {"user_agent", {{"type", "string"}, {"description", "what the node tells peers it is"}}},
+            {"network", {{"type", "string"}, {"enum", {"mainnet", "testnet", "regtest"}}}},
+            {"uptime_seconds", rpc::uint_schema("seconds since the node opened its chain state")},
+            {"height", rpc::uint_schema("height of the best chain's tip")},
+            {"best_hash", rpc::hash_schema("hash of the best chain's tip")},
+            {"finalized_height",
+             rpc::uint_schema("height of the last finalized checkpoint (0 without finality)")},
+            {"peers", rpc::uint_schema("connected peers (0 until the peer-to-peer network runs)")},
+            {"sync",
+             {{"type", "object"},
+              {"required", {"state", "height", "target_height", "progress"}},
+              {"additionalProperties", false},
+              {"properties",
+               {{"state", {{"type", "string"}, {"enum", {"synced", "syncing"}}}},
+                {"height", rpc::uint_schema("the tip's height")},
+                {"target_height", rpc::uint_schema("the best header height known from peers")},
+                {"progress",
+                 {{"type", "integer"},
+                  {"minimum", 0},
+                  {"maximum", kProgressScale},
+                  {"description", "parts per million of target_height reached"}}}}}}}}}};
 }
 
 json example_node_info() {
@@ -174,7 +166,7 @@ rpc::MethodSpec miner_generate(Node& node) {
        std::nullopt},
   };
   m.result_name = "block_hashes";
-  m.result_schema = {{"type", "array"}, {"items", hash_schema("a mined block's hash")}};
+  m.result_schema = {{"type", "array"}, {"items", rpc::hash_schema("a mined block's hash")}};
   m.errors = {{error_code::unavailable, "mining on demand is for regtest only; or the node is shutting down"},
               {error_code::invalid_params, "the address is malformed or of another network"}};
   m.examples = {{"two blocks",
@@ -214,7 +206,7 @@ rpc::MethodSpec miner_get_info(Node& node) {
       {"additionalProperties", false},
       {"properties",
        {{"mining", {{"type", "boolean"}}},
-        {"threads", integer_schema("nonce-search threads (0 when not mining)")},
+        {"threads", rpc::uint_schema("nonce-search threads (0 when not mining)")},
         {"address",
          {{"type", {"string", "null"}},
           {"description",

@@ -7,6 +7,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <sodium.h>
 
 #include "rpc/cookie.h"
 #include "util/bytes.h"
@@ -191,6 +192,19 @@ std::optional<Caller> Authenticator::check_credentials(std::string_view user,
   if (it == config_.users.end()) return std::nullopt;
   if (CRYPTO_memcmp(hash.data(), it->hash.data(), hash.size()) != 0) return std::nullopt;
   return Caller{it->name, it->admin, it->name};
+}
+
+std::string basic_authorization(std::string_view user, std::string_view password) {
+  std::string plain;
+  plain.reserve(user.size() + 1 + password.size());
+  plain.append(user).append(":").append(password);
+  constexpr int kVariant = sodium_base64_VARIANT_ORIGINAL;  // padded, as RFC 7617 uses it
+  std::string encoded(sodium_base64_ENCODED_LEN(plain.size(), kVariant), '\0');
+  sodium_bin2base64(encoded.data(), encoded.size(), reinterpret_cast<const unsigned char*>(plain.data()),
+                    plain.size(), kVariant);
+  encoded.pop_back();  // the terminating NUL libsodium writes
+  secure_zero(plain.data(), plain.size());
+  return "Basic " + encoded;
 }
 
 }  // namespace cairn::rpc

@@ -70,4 +70,8 @@ class Authenticator {
 // Decodes standard base64 with padding; nullopt on any other character or length.
 std::optional<std::string> decode_base64(std::string_view text);
 
+// The client's side of what Authenticator::authenticate() parses: the Authorization header
+// value "Basic <base64 of user:password>".
+std::string basic_authorization(std::string_view user, std::string_view password);
+
 }  // namespace cairn::rpc

@@ -139,6 +139,17 @@ TEST_F(AuthTest, MalformedHeadersAreRefused) {
   EXPECT_FALSE(remote(" " + padded));
 }
 
+TEST(BasicAuthorization, EncodesWhatTheAuthenticatorDecodes) {
+  // RFC 7617 section 2's example, then every padding length.
+  EXPECT_EQ(basic_authorization("Aladdin", "open sesame"), "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
+  EXPECT_EQ(basic_authorization("a", "b"), "Basic YTpi");
+  EXPECT_EQ(basic_authorization("a", "bc"), "Basic YTpiYw==");
+  EXPECT_EQ(basic_authorization("a", "bcd"), "Basic YTpiY2Q=");
+  for (const std::string password : {"", "p", "pw", "pwd", "with:colon"}) {
+    EXPECT_EQ(decode_base64(basic_authorization("user", password).substr(6)), "user:" + password);
+  }
+}
+
 TEST(Base64, DecodesStrictly) {
   EXPECT_EQ(decode_base64(""), "");
   EXPECT_EQ(decode_base64("Zg=="), "f");

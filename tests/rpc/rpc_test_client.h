@@ -15,10 +15,11 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
-#include <boost/beast/core/detail/base64.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
+
+#include "rpc/auth.h"
 
 namespace cairn::rpc::testing {
 
@@ -32,12 +33,7 @@ inline constexpr std::chrono::milliseconds kClientTimeout{5'000};
 
 // "Basic <base64(user:password)>"
 inline std::string basic_auth(const std::string& user, const std::string& password) {
-  std::string plain = user;
-  plain += ':';
-  plain += password;
-  std::string encoded(beast::detail::base64::encoded_size(plain.size()), '\0');
-  encoded.resize(beast::detail::base64::encode(encoded.data(), plain.data(), plain.size()));
-  return "Basic " + encoded;
+  return rpc::basic_authorization(user, password);
 }
 
 struct RequestOptions {
