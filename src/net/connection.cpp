@@ -32,6 +32,28 @@ asio::awaitable<bool> wait_signal(asio::steady_timer& signal, Duration timeout) 
 
 }  // namespace
 
+// --- TrafficMeter ---
+
+void TrafficMeter::stream_opened(const std::string& protocol) {
+  MutexLock lock(mutex_);
+  ++traffic_[protocol].streams;
+}
+
+void TrafficMeter::received(const std::string& protocol, uint64_t bytes) {
+  MutexLock lock(mutex_);
+  traffic_[protocol].bytes_in += bytes;
+}
+
+void TrafficMeter::sent(const std::string& protocol, uint64_t bytes) {
+  MutexLock lock(mutex_);
+  traffic_[protocol].bytes_out += bytes;
+}
+
+std::map<std::string, ProtocolTraffic> TrafficMeter::snapshot() const {
+  MutexLock lock(mutex_);
+  return traffic_;
+}
+
 // --- Stream: every operation runs on the connection's strand ---
 
 asio::awaitable<Result<Bytes>> Stream::read(size_t max) {
@@ -417,11 +439,11 @@ void Connection::close(const std::string& reason) {
   callbacks_.on_closed(*this);
 }
 
-asio::awaitable<void> Connection::shut_down(Duration grace) {
+asio::awaitable<void> Connection::shut_down(Duration grace, std::string reason) {
   auto self = shared_from_this();
   if (closed_ || shutting_down_) co_return;
   if (!yamux_) {  // still handshaking: nothing to finish
-    close("shut down");
+    close(reason);
     co_return;
   }
   shutting_down_ = true;
@@ -435,9 +457,10 @@ asio::awaitable<void> Connection::shut_down(Duration grace) {
     co_await wait_signal(shutdown_signal_, deadline - SteadyClock::now());
   }
   if (closed_) co_return;
-  close(streams_.empty() ? "shut down"
-                         : "shut down: " + std::to_string(streams_.size()) +
-                               " stream(s) still open after the grace period");
+  if (!streams_.empty()) {
+    reason += " (" + std::to_string(streams_.size()) + " stream(s) still open after the grace period)";
+  }
+  close(reason);
 }
 
 asio::awaitable<Result<Stream>> Connection::open_stream() {
@@ -451,12 +474,19 @@ asio::awaitable<Result<Stream>> Connection::open_stream() {
 
 // --- stream operations, on the strand ---
 
+void Connection::count_received(const StreamSlot& slot, size_t bytes) {
+  // Bytes read during the negotiation belong to multistream-select, not to a protocol.
+  if (callbacks_.traffic && !slot.protocol.empty() && bytes > 0)
+    callbacks_.traffic->received(slot.protocol, bytes);
+}
+
 asio::awaitable<Result<Bytes>> Connection::stream_read(std::shared_ptr<StreamSlot> slot, size_t max) {
   for (;;) {
     if (!slot->pending.empty()) {
       const size_t n = std::min(max, slot->pending.size());
       Bytes out(slot->pending.begin(), slot->pending.begin() + static_cast<std::ptrdiff_t>(n));
       slot->pending.erase(slot->pending.begin(), slot->pending.begin() + static_cast<std::ptrdiff_t>(n));
+      count_received(*slot, out.size());
       co_return out;
     }
     if (closed_) co_return closed_error();
@@ -464,6 +494,7 @@ asio::awaitable<Result<Bytes>> Connection::stream_read(std::shared_ptr<StreamSlo
     if (yamux_->readable(slot->id) > 0) {
       Bytes out = yamux_->read(slot->id, max);
       pump();  // reading returned window credit to the peer
+      count_received(*slot, out.size());
       co_return out;
     }
     if (slot->remote_closed) co_return Bytes{};
@@ -483,6 +514,7 @@ asio::awaitable<Status> Connection::stream_write(std::shared_ptr<StreamSlot> slo
     if (written) {
       offset += n;
       pump();
+      if (callbacks_.traffic && !slot->protocol.empty()) callbacks_.traffic->sent(slot->protocol, n);
       continue;
     }
     if (written.error().code != ErrorCode::limit) co_return written.error();
@@ -521,6 +553,7 @@ asio::awaitable<Result<std::string>> Connection::stream_negotiate(std::shared_pt
     if (selector.state() == MultistreamSelect::State::negotiated) {
       slot->pending = selector.take_leftover();
       slot->protocol = selector.protocol();
+      if (callbacks_.traffic) callbacks_.traffic->stream_opened(slot->protocol);
       co_return slot->protocol;
     }
     if (selector.state() == MultistreamSelect::State::failed) co_return selector.error();

@@ -20,6 +20,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -41,6 +42,7 @@
 #include "net/yamux.h"
 #include "util/bytes.h"
 #include "util/result.h"
+#include "util/thread_annotations.h"
 
 namespace cairn::net {
 
@@ -81,6 +83,31 @@ struct ConnectionOptions {
 };
 
 enum class Direction : uint8_t { inbound, outbound };
+
+// Traffic of one negotiated protocol: the payload bytes its streams carried after the
+// negotiation (multistream-select's own bytes are not counted) and the streams opened for it,
+// inbound and outbound.
+struct ProtocolTraffic {
+  uint64_t bytes_in = 0;
+  uint64_t bytes_out = 0;
+  uint64_t streams = 0;
+  bool operator==(const ProtocolTraffic&) const = default;
+};
+
+// Per-protocol traffic counters shared by the connections of one host. Only negotiated
+// protocols are counted, so the map holds at most the protocols we serve or asked for.
+// Thread-safe.
+class TrafficMeter {
+ public:
+  void stream_opened(const std::string& protocol);
+  void received(const std::string& protocol, uint64_t bytes);
+  void sent(const std::string& protocol, uint64_t bytes);
+  std::map<std::string, ProtocolTraffic> snapshot() const;
+
+ private:
+  mutable Mutex mutex_;
+  std::map<std::string, ProtocolTraffic> traffic_ GUARDED_BY(mutex_);
+};
 
 class Connection;
 
@@ -134,6 +161,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     // The connection closed (called once, on the strand).
     std::function<void(Connection&)> on_closed;
     std::function<void(const std::string&)> log;
+    // Counts every stream's protocol and payload bytes, if set.
+    std::shared_ptr<TrafficMeter> traffic = nullptr;
   };
 
   // `socket` must be bound to `strand`; it is connected already when inbound.
@@ -150,9 +179,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void close(const std::string& reason);
   // Graceful close: sends Yamux GoAway(normal) (no new streams either way), lets the open
   // streams finish for up to `grace` while the connection keeps serving them, flushes what
-  // is queued for the socket, then close()s. Returns once closed (a second call while the
-  // first waits returns at once). Run on strand().
-  asio::awaitable<void> shut_down(Duration grace);
+  // is queued for the socket, then close()s with `reason`. Returns once closed (a second call
+  // while the first waits returns at once). Run on strand().
+  asio::awaitable<void> shut_down(Duration grace, std::string reason = "shut down");
 
   // A new outbound stream (protocol not negotiated yet). Run on strand().
   asio::awaitable<Result<Stream>> open_stream();
@@ -160,6 +189,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   const Strand& strand() const { return strand_; }
   Direction direction() const { return direction_; }
   bool closed() const { return closed_; }
+  // Why the connection closed; empty while it is open. Read on strand() (on_closed may).
+  const std::string& close_reason() const { return close_reason_; }
   // Set once establish() has succeeded.
   const PeerId& remote_peer() const { return *remote_peer_; }
   const Multiaddr& remote_address() const { return *remote_address_; }
@@ -196,6 +227,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void set_deadline(SteadyClock::time_point& deadline, SteadyClock::time_point at);
   Error closed_error() const;
 
+  void count_received(const StreamSlot& slot, size_t bytes);
   asio::awaitable<Result<Bytes>> stream_read(std::shared_ptr<StreamSlot> slot, size_t max);
   asio::awaitable<Status> stream_write(std::shared_ptr<StreamSlot> slot, Bytes data);
   asio::awaitable<Status> stream_close(std::shared_ptr<StreamSlot> slot);

@@ -203,9 +203,13 @@ void Gossipsub::handle_subscription(const PeerId& from, PeerState& state, const 
 void Gossipsub::handle_message(const PeerId& from, const pb::Message& message) {
   const std::string& topic = message.topic();
   if (!subscriptions_.contains(topic)) return;
+  TopicCounters& counters = counters_[topic];
+  ++counters.messages_in;
+  counters.bytes_in += message.data().size();
   auto checked = check_message(config_.policy(topic), message);
   if (!checked) {
     score_.invalid_delivery(from, topic);
+    ++counters.rejected;
     return;
   }
   const MessageId& id = *checked;
@@ -213,36 +217,106 @@ void Gossipsub::handle_message(const PeerId& from, const pb::Message& message) {
     score_.duplicate_delivery(from, topic, seen->second, now());
     return;
   }
-  mark_seen(id);
-  erase_key(promises_, id);
+  if (pending_.contains(id)) return;  // its seen entry expired while it awaits its verdict
+  erase_key(promises_, id);           // the peer that promised it may not be the one that sent it
 
-  // v1.2: tell mesh peers not to send us a large message we now have, before validating it.
-  if (message.data().size() >= config_.idontwant_threshold) {
+  ValidationResult verdict = ValidationResult::accept;
+  if (auto validator = validators_.find(topic); validator != validators_.end()) {
+    verdict = validator->second(topic, id, message, from);
+  }
+  const size_t bytes = message.data().size();
+  if (verdict == ValidationResult::defer &&
+      (pending_.size() >= kMaxPendingValidations || pending_bytes_ + bytes > kMaxPendingValidationBytes)) {
+    // Not marked seen: a copy that arrives once the backlog has drained is validated afresh.
+    ++counters.ignored;
+    return;
+  }
+  mark_seen(id);
+
+  // v1.2: tell mesh peers not to send us a large message we now have, before it is validated
+  // (which, deferred, can take a while).
+  if (bytes >= config_.idontwant_threshold) {
     for (const PeerId& peer : mesh_[topic]) {
       if (peer == from || !peers_.at(peer).v12) continue;
       pending(peer).mutable_control()->add_idontwant()->add_messageids(id);
     }
   }
 
-  ValidationResult verdict = ValidationResult::accept;
-  if (auto validator = validators_.find(topic); validator != validators_.end()) {
-    verdict = validator->second(topic, message, from);
+  switch (verdict) {
+    case ValidationResult::accept:
+      accept_message(id, message, from);
+      return;
+    case ValidationResult::reject:
+      score_.invalid_delivery(from, topic);
+      ++counters.rejected;
+      return;
+    case ValidationResult::ignore:
+      ++counters.ignored;
+      return;
+    case ValidationResult::defer:
+      pending_.emplace(
+          id, PendingValidation{message, from, now() + config_.pending_validation_timeout_ns, bytes});
+      pending_bytes_ += bytes;
+      ++counters.deferred;
+      return;
   }
-  if (verdict == ValidationResult::reject) {
-    score_.invalid_delivery(from, topic);
-    return;
-  }
-  if (verdict == ValidationResult::ignore) return;
+}
 
-  score_.first_delivery(from, topic);
+void Gossipsub::accept_message(const MessageId& id, const pb::Message& message, const PeerId& source) {
+  const std::string& topic = message.topic();
+  score_.first_delivery(source, topic);
   remember(id, message);
   std::optional<PeerId> author;
   if (message.has_from()) {
     auto parsed = PeerId::from_multihash(as_bytes(message.from()));
     if (parsed) author = std::move(parsed).value();
   }
-  forward(id, message, from, author);
-  deliveries_.push_back(Delivery{topic, id, message, from});
+  forward(id, message, source, author);
+  deliveries_.push_back(Delivery{topic, id, message, source});
+  ++counters_[topic].delivered;
+}
+
+bool Gossipsub::report_validation(const MessageId& id, ValidationResult result) {
+  if (result == ValidationResult::defer) return false;
+  auto it = pending_.find(id);
+  if (it == pending_.end()) return false;
+  const PendingValidation entry = std::move(it->second);
+  pending_.erase(it);
+  pending_bytes_ -= entry.bytes;
+  const std::string& topic = entry.message.topic();
+  TopicCounters& counters = counters_[topic];
+  switch (result) {
+    case ValidationResult::accept:
+      // Unsubscribed meanwhile: there is no mesh to forward to and nobody to deliver to.
+      if (!subscriptions_.contains(topic)) {
+        ++counters.ignored;
+        break;
+      }
+      accept_message(id, entry.message, entry.source);
+      break;
+    case ValidationResult::reject:
+      score_.invalid_delivery(entry.source, topic);
+      ++counters.rejected;
+      break;
+    case ValidationResult::ignore:
+    case ValidationResult::defer:
+      ++counters.ignored;
+      break;
+  }
+  return true;
+}
+
+void Gossipsub::expire_pending() {
+  const int64_t t = now();
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    if (it->second.deadline > t) {
+      ++it;
+      continue;
+    }
+    ++counters_[it->second.message.topic()].ignored;
+    pending_bytes_ -= it->second.bytes;
+    it = pending_.erase(it);
+  }
 }
 
 void Gossipsub::handle_ihave(PeerState& state, const pb::ControlIHave& ihave, pb::ControlIWant& iwant) {
@@ -347,6 +421,9 @@ void Gossipsub::handle_idontwant(PeerState& state, const pb::ControlIDontWant& i
 
 void Gossipsub::send_message(const PeerId& peer, const pb::Message& message) {
   *pending(peer).add_publish() = message;
+  TopicCounters& counters = counters_[message.topic()];
+  ++counters.messages_out;
+  counters.bytes_out += message.data().size();
 }
 
 void Gossipsub::send_graft(const PeerId& peer, const std::string& topic) {
@@ -430,6 +507,7 @@ void Gossipsub::heartbeat() {
     it = promises_.erase(it);
   }
   score_.decay(now());
+  expire_pending();
 
   mcache_windows_.emplace_front();
   while (mcache_windows_.size() > config_.mcache_len) {

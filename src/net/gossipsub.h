@@ -19,7 +19,12 @@
 //              of a record that verifies and names that peer (peer_record.h), else none
 //   validation every message is checked against its topic's signature policy
 //              (pubsub_message.h) and the topic's validator before it is delivered or
-//              forwarded; reject and policy violations count as P4
+//              forwarded; reject and policy violations count as P4. A validator may defer:
+//              the message is then held (seen, not delivered, forwarded or served to IWANT)
+//              until report_validation() or pending_validation_timeout (then ignored); at
+//              most kMaxPendingValidations messages of kMaxPendingValidationBytes wait, and a
+//              deferred message over either is ignored (and not marked seen)
+//   counters   per-topic message counts for metrics (topic_counters())
 //
 // Every count that comes from outside is bounded by a constant below; what exceeds it is
 // dropped (and a peer sending an oversize RPC is penalised). Not thread-safe: the owner
@@ -70,9 +75,31 @@ inline constexpr size_t kMaxPeers = 1000;                    // gossipsub peers
 inline constexpr size_t kMaxPxCandidates = 256;              // peers recorded from PX
 inline constexpr size_t kMaxPxPeersPerPrune = 16;            // PX entries read from one PRUNE
 
-enum class ValidationResult : uint8_t { accept, reject, ignore };
-using Validator = std::function<ValidationResult(const std::string& topic, const pb::Message& message,
-                                                 const PeerId& propagation_source)>;
+inline constexpr size_t kMaxPendingValidations = 8192;                  // deferred messages held
+inline constexpr size_t kMaxPendingValidationBytes = 64 * 1024 * 1024;  // their data bytes
+inline constexpr int64_t kDefaultPendingValidationTimeoutNs = 30'000'000'000;
+
+// A validator's verdict. accept: delivered and forwarded; reject: dropped, the source
+// penalised (P4); ignore: dropped. defer: held until report_validation() gives the verdict
+// (go-libp2p's asynchronous validation), dropped as ignored after pending_validation_timeout.
+enum class ValidationResult : uint8_t { accept, reject, ignore, defer };
+// `id` names the message for report_validation(). Called only for messages not seen before.
+using Validator =
+    std::function<ValidationResult(const std::string& topic, const MessageId& id, const pb::Message& message,
+                                   const PeerId& propagation_source)>;
+
+// Per-topic message counters (for metrics), kept for the topics we subscribe or publish to.
+struct TopicCounters {
+  uint64_t messages_in = 0;   // publish entries received, duplicates included
+  uint64_t bytes_in = 0;      // their data bytes
+  uint64_t messages_out = 0;  // messages sent, one per peer sent to (published and forwarded)
+  uint64_t bytes_out = 0;
+  uint64_t delivered = 0;  // accepted, first copies
+  uint64_t rejected = 0;   // by the signature policy or the validator
+  uint64_t ignored = 0;    // by the validator, after a validation timeout, or over the pending limits
+  uint64_t deferred = 0;   // handed to asynchronous validation
+  bool operator==(const TopicCounters&) const = default;
+};
 
 // The spec's parameters and defaults (times in nanoseconds of the injected monotonic clock).
 struct GossipsubConfig {
@@ -99,6 +126,8 @@ struct GossipsubConfig {
   size_t prune_peers = 16;
   size_t idontwant_threshold = 1024;  // bytes of data; v1.2 peers only
   int64_t idontwant_ttl_ns = 3 * kNanosPerSecond;
+  // How long a deferred message waits for report_validation() before it is ignored.
+  int64_t pending_validation_timeout_ns = kDefaultPendingValidationTimeoutNs;
   // The signed peer record (envelope bytes) of a peer, to send along in PX; none if unknown.
   std::function<std::optional<Bytes>(const PeerId&)> peer_record;
   // Which signature policy a topic uses.
@@ -143,6 +172,11 @@ class Gossipsub {
   void unsubscribe(const std::string& topic);
   // A validator for `topic`; messages of topics without one are accepted.
   void set_validator(const std::string& topic, Validator validator);
+  // The verdict on a message its validator deferred: accept delivers and forwards it, reject
+  // penalises the peer it came from, ignore drops it. False if no such message is pending
+  // (it timed out, was reported already, or never was deferred) or `result` is defer.
+  bool report_validation(const MessageId& id, ValidationResult result);
+  size_t pending_validations() const { return pending_.size(); }
 
   // Publishes `data` on `topic` under the topic's policy; an Error if it was published
   // already (same id) or there is no peer to send it to.
@@ -165,6 +199,7 @@ class Gossipsub {
   std::vector<PxCandidate> take_px_candidates();
   size_t mcache_size() const { return mcache_.size(); }
   size_t seen_size() const { return seen_.size(); }
+  const std::map<std::string, TopicCounters>& topic_counters() const { return counters_; }
   // The encoded size of an RPC on the wire (without its length prefix).
   static size_t encoded_size(const pb::RPC& rpc) { return rpc.ByteSizeLong(); }
 
@@ -182,6 +217,12 @@ class Gossipsub {
     pb::Message message;
     std::string topic;
   };
+  struct PendingValidation {
+    pb::Message message;
+    PeerId source;
+    int64_t deadline = 0;
+    size_t bytes = 0;  // of the data, as counted in pending_bytes_
+  };
 
   int64_t now() const { return clock_.monotonic_nanos(); }
   pb::RPC& pending(const PeerId& peer) { return outgoing_[peer]; }
@@ -192,6 +233,10 @@ class Gossipsub {
 
   void handle_subscription(const PeerId& from, PeerState& state, const pb::RPC::SubOpts& sub);
   void handle_message(const PeerId& from, const pb::Message& message);
+  // A validated message: delivered, cached for gossip and forwarded to the mesh.
+  void accept_message(const MessageId& id, const pb::Message& message, const PeerId& source);
+  // Ignores the deferred messages whose validation timed out.
+  void expire_pending();
   void handle_ihave(PeerState& state, const pb::ControlIHave& ihave, pb::ControlIWant& iwant);
   void handle_iwant(const PeerId& from, PeerState& state, const pb::ControlIWant& iwant);
   void handle_graft(const PeerId& from, PeerState& state, const pb::ControlGraft& graft);
@@ -238,6 +283,9 @@ class Gossipsub {
   std::deque<std::pair<int64_t, MessageId>> seen_order_;
   std::map<MessageId, std::pair<PeerId, int64_t>> promises_;  // IWANT id -> (peer, deadline)
   std::map<PeerId, std::vector<Multiaddr>> px_candidates_;
+  std::map<MessageId, PendingValidation> pending_;  // deferred to asynchronous validation
+  size_t pending_bytes_ = 0;                        // their data bytes
+  std::map<std::string, TopicCounters> counters_;
 
   std::map<PeerId, pb::RPC> outgoing_;
   std::vector<Delivery> deliveries_;

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 
 #include "net/identify.h"
@@ -119,6 +120,19 @@ asio::awaitable<bool> GossipsubService::set_validator(std::string topic, Validat
       }(shared_from_this(), std::move(topic), std::move(validator)));
 }
 
+void GossipsubService::report_validation(MessageId id, ValidationResult result) {
+  asio::post(strand_, [self = shared_from_this(), id = std::move(id), result] {
+    if (self->stopped_) return;
+    self->router_.report_validation(id, result);
+    self->flush();
+  });
+}
+
+std::map<std::string, TopicCounters> GossipsubService::topic_counters() const {
+  MutexLock lock(counters_mutex_);
+  return counters_;
+}
+
 asio::awaitable<Result<MessageId>> GossipsubService::publish(std::string topic, Bytes data) {
   co_return co_await run_on(
       strand_,
@@ -192,6 +206,8 @@ void GossipsubService::flush() {
   for (const Delivery& delivery : router_.take_deliveries()) {
     if (options_.on_message) options_.on_message(delivery);
   }
+  MutexLock lock(counters_mutex_);
+  counters_ = router_.topic_counters();
 }
 
 asio::awaitable<void> GossipsubService::run_writer(PeerId peer, std::shared_ptr<Link> link) {

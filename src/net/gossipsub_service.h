@@ -13,6 +13,9 @@
 //   queues     at most max_queued_rpcs RPCs wait per peer; beyond that, new RPCs to it are
 //              dropped and counted (gossip repairs what is lost)
 //   heartbeat  a timer calls the router every heartbeat_interval
+//   validation validators run on the strand; one that answers defer hands the message id to
+//              other work, which reports the verdict later with report_validation() from any
+//              thread; an accepted message is then delivered (on_message) and forwarded
 //
 // Thread-safety: every method may be called from any thread; the router and the per-peer
 // queues live on one strand, and the delivery callback is called on it (it must not block).
@@ -32,6 +35,7 @@
 #include "net/gossipsub.h"
 #include "net/host.h"
 #include "util/clock.h"
+#include "util/thread_annotations.h"
 
 namespace cairn::net {
 
@@ -63,11 +67,16 @@ class GossipsubService : public std::enable_shared_from_this<GossipsubService> {
   asio::awaitable<bool> subscribe(std::string topic);
   asio::awaitable<bool> unsubscribe(std::string topic);
   asio::awaitable<bool> set_validator(std::string topic, Validator validator);
+  // The verdict on a message whose validator answered defer (Gossipsub::report_validation);
+  // callable from any thread, it returns at once and takes effect on the strand.
+  void report_validation(MessageId id, ValidationResult result);
   asio::awaitable<Result<MessageId>> publish(std::string topic, Bytes data);
 
   asio::awaitable<std::set<PeerId>> mesh(std::string topic);
   asio::awaitable<std::set<PeerId>> topic_peers(std::string topic);
   size_t dropped_rpcs() const { return dropped_rpcs_; }
+  // The router's per-topic counters as of its last step (any thread).
+  std::map<std::string, TopicCounters> topic_counters() const;
 
   // Stops the heartbeat and closes our streams. Idempotent.
   void stop();
@@ -114,6 +123,8 @@ class GossipsubService : public std::enable_shared_from_this<GossipsubService> {
   asio::steady_timer heartbeat_timer_;
   std::atomic<bool> stopped_ = false;
   std::atomic<size_t> dropped_rpcs_ = 0;
+  mutable Mutex counters_mutex_;
+  std::map<std::string, TopicCounters> counters_ GUARDED_BY(counters_mutex_);  // copied by flush()
 };
 
 }  // namespace cairn::net

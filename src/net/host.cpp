@@ -12,6 +12,7 @@
 
 #include "net/peer_record.h"
 #include "net/ping.h"
+#include "util/clock.h"
 
 namespace cairn::net {
 namespace {
@@ -213,7 +214,19 @@ asio::awaitable<void> Host::accept_loop(std::shared_ptr<tcp::acceptor> acceptor)
       socket.close(ec);
       continue;
     }
-    if (auto refused = reserve_inbound(remote.address())) {
+    std::optional<std::string> refused;
+    if (options_.admit_inbound) refused = options_.admit_inbound(remote.address());
+    if (!refused) {
+      bool full = false;
+      {
+        MutexLock lock(mutex_);
+        refused = inbound_over_limit(remote.address(), full);
+      }
+      // Only a full inbound budget can be helped by evicting someone; the per-IP one cannot.
+      if (refused && full && evict_inbound()) refused.reset();
+      if (!refused) refused = reserve_inbound(remote.address());
+    }
+    if (refused) {
       log("inbound connection from " + tcp_multiaddr(remote).to_string() + " refused: " + *refused);
       socket.close(ec);
       continue;
@@ -237,7 +250,14 @@ asio::awaitable<Result<PeerId>> Host::dial(Multiaddr address) {
                       "outbound connection limit of " + std::to_string(options_.max_outbound) + " reached"};
     }
     Strand strand = asio::make_strand(io_);
-    auto connection = make_connection(strand, tcp::socket(strand), Direction::outbound, options_.connection);
+    Result<tcp::socket> socket = outbound_socket(strand, endpoint);
+    if (!socket) {
+      release_outbound();
+      failure = socket.error();
+      continue;
+    }
+    auto connection =
+        make_connection(strand, std::move(socket).value(), Direction::outbound, options_.connection);
     Status connected = co_await run_on(strand, run_connection(connection, endpoint, target.peer));
     if (connected) co_return connection->remote_peer();
     failure = connected.error();
@@ -266,7 +286,13 @@ asio::awaitable<Status> Host::probe_dial(Multiaddr address, PeerId peer) {
     ConnectionOptions bounded = options_.connection;
     bounded.handshake_timeout = std::min(bounded.handshake_timeout, left);
     Strand strand = asio::make_strand(io_);
-    auto connection = make_connection(strand, tcp::socket(strand), Direction::outbound, bounded);
+    Result<tcp::socket> socket = outbound_socket(strand, endpoint);
+    if (!socket) {
+      release_outbound();
+      failure = socket.error();
+      continue;
+    }
+    auto connection = make_connection(strand, std::move(socket).value(), Direction::outbound, bounded);
     Status reached = co_await run_on(strand, probe_connection(connection, endpoint, peer));
     if (reached) co_return reached;
     failure = reached.error();
@@ -286,12 +312,21 @@ asio::awaitable<Status> Host::run_connection(std::shared_ptr<Connection> connect
                                              std::optional<PeerId> expected) {
   CAIRN_CO_TRY_STATUS(co_await connection->establish(dial_to, std::move(expected)));
   const PeerId peer = connection->remote_peer();
+  if (auto refused = refuse_peer(*connection)) {
+    const std::string reason = "refused: " + *refused;
+    connection->close(reason);
+    co_return Error{ErrorCode::io, "connection closed: " + reason};
+  }
+  ConnectionInfo info{peer, connection->direction(), connection->remote_address(),
+                      multiaddr_ip(connection->remote_address()).value_or(asio::ip::address{}),
+                      SystemClock{}.monotonic_nanos()};
   bool duplicate = false;
   {
     MutexLock lock(mutex_);
     auto [it, inserted] = by_peer_.emplace(peer, connection);
     duplicate = !inserted && !it->second->closed();
     if (!inserted && !duplicate) it->second = connection;
+    if (!duplicate) registered_.emplace(connection.get(), info);
   }
   if (duplicate) {
     // One connection per peer: the one established first stays.
@@ -299,6 +334,8 @@ asio::awaitable<Status> Host::run_connection(std::shared_ptr<Connection> connect
     co_return Status{};
   }
   log("connected to " + peer.to_base58() + " at " + connection->remote_address().to_string());
+  // On the connection's strand, before serve(): its on_disconnected cannot come first.
+  if (options_.on_connected) options_.on_connected(info);
   asio::co_spawn(connection->strand(), connection->serve(), log_exception("connection"));
   asio::co_spawn(io_, identify_on_connect(peer), log_exception("identify"));
   co_return Status{};
@@ -320,7 +357,8 @@ std::shared_ptr<Connection> Host::make_connection(Strand strand, tcp::socket soc
                                   },
                                   [weak](const std::string& message) {
                                     if (auto self = weak.lock()) self->log(message);
-                                  }};
+                                  },
+                                  traffic_};
   auto connection = std::make_shared<Connection>(std::move(strand), std::move(socket), direction, identity_,
                                                  connection_options, std::move(callbacks));
   MutexLock lock(mutex_);
@@ -338,38 +376,118 @@ bool Host::reserve(Direction direction) {
   return true;
 }
 
-std::optional<std::string> Host::reserve_inbound(const asio::ip::address& ip) {
+void Host::release_outbound() {
   MutexLock lock(mutex_);
-  if (inbound_ >= options_.max_inbound) {
-    return "the inbound limit of " + std::to_string(options_.max_inbound) + " is reached";
-  }
-  size_t& from_ip = inbound_by_ip_[ip];
+  --outbound_;
+}
+
+std::optional<std::string> Host::inbound_over_limit(const asio::ip::address& ip, bool& full) const {
+  full = false;
+  const auto from_ip = inbound_by_ip_.find(ip);
   const bool exempt = options_.exempt_loopback_per_ip && ip.is_loopback();
-  if (!exempt && from_ip >= options_.max_inbound_per_ip) {
-    if (from_ip == 0) inbound_by_ip_.erase(ip);
+  if (!exempt && from_ip != inbound_by_ip_.end() && from_ip->second >= options_.max_inbound_per_ip) {
     return "the limit of " + std::to_string(options_.max_inbound_per_ip) + " inbound connections from " +
            ip.to_string() + " is reached";
   }
-  ++from_ip;
+  if (inbound_ >= options_.max_inbound) {
+    full = true;
+    return "the inbound limit of " + std::to_string(options_.max_inbound) + " is reached";
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> Host::reserve_inbound(const asio::ip::address& ip) {
+  MutexLock lock(mutex_);
+  bool full = false;
+  if (auto refused = inbound_over_limit(ip, full)) return refused;
+  ++inbound_by_ip_[ip];
   ++inbound_;
   return std::nullopt;
 }
 
-void Host::on_closed(Connection& connection) {
-  MutexLock lock(mutex_);
-  --(connection.direction() == Direction::inbound ? inbound_ : outbound_);
-  live_.erase(&connection);
-  if (auto it = inbound_ip_.find(&connection); it != inbound_ip_.end()) {
-    auto count = inbound_by_ip_.find(it->second);
-    if (count != inbound_by_ip_.end() && --count->second == 0) inbound_by_ip_.erase(count);
-    inbound_ip_.erase(it);
-  }
-  for (auto it = by_peer_.begin(); it != by_peer_.end(); ++it) {
-    if (it->second.get() == &connection) {
-      by_peer_.erase(it);
-      break;
+bool Host::evict_inbound() {
+  if (!options_.select_inbound_to_evict) return false;
+  std::vector<ConnectionInfo> inbound;
+  {
+    MutexLock lock(mutex_);
+    for (const auto& [connection, info] : registered_) {
+      if (info.direction == Direction::inbound && !released_.contains(connection)) inbound.push_back(info);
     }
   }
+  if (inbound.empty()) return false;
+  // Asked without the lock: the owner's policy may call back into the host.
+  const std::optional<PeerId> victim = options_.select_inbound_to_evict(std::move(inbound));
+  if (!victim) return false;
+  std::shared_ptr<Connection> connection;
+  {
+    MutexLock lock(mutex_);
+    const auto it = by_peer_.find(*victim);
+    if (it == by_peer_.end() || it->second->direction() != Direction::inbound ||
+        released_.contains(it->second.get()))
+      return false;
+    connection = it->second;
+    // Its slot is free from now on, so the new connection fits while it closes.
+    --inbound_;
+    if (auto ip = inbound_ip_.find(connection.get()); ip != inbound_ip_.end()) {
+      auto count = inbound_by_ip_.find(ip->second);
+      if (count != inbound_by_ip_.end() && --count->second == 0) inbound_by_ip_.erase(count);
+      inbound_ip_.erase(ip);
+    }
+    released_.insert(connection.get());
+  }
+  log("evicting inbound peer " + victim->to_base58() + " to admit a new inbound connection");
+  asio::post(connection->strand(),
+             [connection] { connection->close("evicted for a new inbound connection"); });
+  return true;
+}
+
+Result<tcp::socket> Host::outbound_socket(const Strand& strand, const tcp::endpoint& endpoint) {
+  tcp::socket socket(strand);
+  if (!options_.outbound_bind_address) return socket;
+  const asio::ip::address& local = *options_.outbound_bind_address;
+  if (local.is_v4() != endpoint.address().is_v4()) {
+    return Error{ErrorCode::invalid_argument, "cannot dial " + endpoint.address().to_string() +
+                                                  " from the outbound bind address " + local.to_string()};
+  }
+  error_code ec;
+  socket.open(endpoint.protocol(), ec);
+  if (!ec) socket.bind(tcp::endpoint(local, 0), ec);
+  if (ec) return Error{ErrorCode::io, "bind to " + local.to_string() + ": " + ec.message()};
+  return socket;
+}
+
+std::optional<std::string> Host::refuse_peer(const Connection& connection) const {
+  if (!options_.admit_peer) return std::nullopt;
+  const auto ip = multiaddr_ip(connection.remote_address());
+  return options_.admit_peer(connection.remote_peer(), ip.value_or(asio::ip::address{}));
+}
+
+void Host::on_closed(Connection& connection) {
+  std::optional<ConnectionInfo> registered;
+  {
+    MutexLock lock(mutex_);
+    // An evicted connection gave its inbound slot back already.
+    const bool released = released_.erase(&connection) > 0;
+    if (!released) --(connection.direction() == Direction::inbound ? inbound_ : outbound_);
+    live_.erase(&connection);
+    if (auto it = inbound_ip_.find(&connection); it != inbound_ip_.end()) {
+      auto count = inbound_by_ip_.find(it->second);
+      if (count != inbound_by_ip_.end() && --count->second == 0) inbound_by_ip_.erase(count);
+      inbound_ip_.erase(it);
+    }
+    for (auto it = by_peer_.begin(); it != by_peer_.end(); ++it) {
+      if (it->second.get() == &connection) {
+        by_peer_.erase(it);
+        break;
+      }
+    }
+    if (auto it = registered_.find(&connection); it != registered_.end()) {
+      registered = std::move(it->second);
+      registered_.erase(it);
+    }
+  }
+  if (registered && options_.on_disconnected)
+    options_.on_disconnected(*registered, connection.close_reason());
 }
 
 std::shared_ptr<Connection> Host::find(const PeerId& peer) const {
@@ -384,6 +502,30 @@ size_t Host::connection_count() const {
   MutexLock lock(mutex_);
   return by_peer_.size();
 }
+
+std::vector<ConnectionInfo> Host::connections() const {
+  MutexLock lock(mutex_);
+  std::vector<ConnectionInfo> out;
+  out.reserve(registered_.size());
+  for (const auto& [connection, info] : registered_) out.push_back(info);
+  return out;
+}
+
+bool Host::disconnect(const PeerId& peer, std::string reason) {
+  auto connection = find(peer);
+  if (!connection) return false;
+  log("disconnecting " + peer.to_base58() + ": " + reason);
+  // The lambda owns the connection until shut_down() has run.
+  asio::co_spawn(
+      connection->strand(),
+      [connection, grace = options_.shutdown_grace, reason = std::move(reason)]() -> asio::awaitable<void> {
+        co_await connection->shut_down(grace, reason);
+      },
+      log_exception("disconnect"));
+  return true;
+}
+
+std::map<std::string, ProtocolTraffic> Host::protocol_traffic() const { return traffic_->snapshot(); }
 
 std::optional<IdentifyInfo> Host::peer_info(const PeerId& peer) const {
   MutexLock lock(mutex_);
@@ -696,7 +838,12 @@ void Host::stop() {
   });
   // Gracefully: GoAway, then the open streams get shutdown_grace to finish.
   for (auto& connection : connections) {
-    asio::co_spawn(connection->strand(), connection->shut_down(options_.shutdown_grace), asio::detached);
+    asio::co_spawn(
+        connection->strand(),
+        [connection, grace = options_.shutdown_grace]() -> asio::awaitable<void> {
+          co_await connection->shut_down(grace);
+        },
+        asio::detached);
   }
 }
 

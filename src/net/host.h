@@ -6,7 +6,12 @@
 //   limits    inbound and outbound connections (handshaking ones included) are capped, and
 //             inbound ones per remote IP too; an inbound connection over a cap is closed as
 //             soon as it is accepted (one log line with the reason), a dial over the
-//             outbound cap fails at once
+//             outbound cap fails at once. With the inbound cap reached, the owner may name an
+//             upgraded inbound connection to evict instead (select_inbound_to_evict)
+//   admission an accepted connection's address is checked (admit_inbound) before the
+//             handshake; every connection's peer id (admit_peer) after it
+//   events    on_connected / on_disconnected for every registered connection; connections()
+//             lists them; protocol_traffic() counts bytes and streams per protocol
 //   dialling  /ip4, /ip6 and /dns, /dns4, /dns6 TCP addresses; a name is resolved (bounded
 //             by resolve_timeout) and its endpoints are tried in the resolver's order
 //   identify  every new connection is identified from our side; peer_info() keeps the
@@ -28,6 +33,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>  // before Asio (DESIGN.md, GCC 12)
@@ -60,6 +66,16 @@ inline constexpr Duration kDefaultShutdownGrace = std::chrono::seconds(1);
 // How long the accept loop waits after a failed accept (no descriptors left, say).
 inline constexpr Duration kAcceptRetryDelay = std::chrono::milliseconds(100);
 
+// One upgraded connection as the host reports it (connection events, connections()).
+struct ConnectionInfo {
+  PeerId peer;
+  Direction direction = Direction::inbound;
+  Multiaddr remote;  // /ip4|ip6/<address>/tcp/<port> of the other end
+  asio::ip::address remote_ip;
+  // When the upgrade finished, in monotonic nanoseconds (SystemClock::monotonic_nanos()).
+  int64_t connected_ns = 0;
+};
+
 struct HostOptions {
   std::string agent_version{kCairnAgentVersion};
   size_t max_inbound = kDefaultMaxInboundConnections;
@@ -77,6 +93,25 @@ struct HostOptions {
   ConnectionOptions connection;
   // Where connection failures and other events are reported; stderr if empty.
   std::function<void(const std::string&)> log;
+
+  // Connection events: called once per registered (upgraded, not duplicate) connection, from
+  // any thread, never under the host's lock; they must not block. A connection's
+  // on_disconnected follows its on_connected, with the reason it closed.
+  std::function<void(const ConnectionInfo&)> on_connected;
+  std::function<void(const ConnectionInfo&, const std::string& reason)> on_disconnected;
+  // Inbound admission by address, asked as soon as a connection is accepted, before any
+  // handshake (a banned address never costs us a Noise handshake): a reason refuses it.
+  std::function<std::optional<std::string>(const asio::ip::address&)> admit_inbound;
+  // Admission by peer id, asked after the handshake of every connection (either direction)
+  // before it is registered: a reason closes it (a dial then fails with that reason).
+  std::function<std::optional<std::string>(const PeerId&, const asio::ip::address&)> admit_peer;
+  // With max_inbound reached, asked which upgraded inbound connection to close to make room
+  // for the one just accepted (`inbound` lists them all); nullopt refuses the new one. Unset,
+  // the new one is refused.
+  std::function<std::optional<PeerId>(std::vector<ConnectionInfo> inbound)> select_inbound_to_evict;
+  // The local address outbound sockets are bound to before connecting (port chosen by the
+  // system); endpoints of the other IP family cannot be dialled then.
+  std::optional<asio::ip::address> outbound_bind_address;
 };
 
 // Serves one inbound stream whose protocol has been negotiated; the host closes the stream
@@ -142,6 +177,14 @@ class Host : public std::enable_shared_from_this<Host> {
   std::optional<Bytes> peer_record(const PeerId& peer) const;
   bool connected(const PeerId& peer) const;
   size_t connection_count() const;
+  // The registered connections, one per peer.
+  std::vector<ConnectionInfo> connections() const;
+  // Closes the connection to `peer` gracefully (GoAway, then shutdown_grace for open
+  // streams), logging `reason`, which on_disconnected also gets. False if not connected.
+  // Returns at once; the connection closes on its own strand.
+  bool disconnect(const PeerId& peer, std::string reason);
+  // Bytes and streams per negotiated protocol since the host started.
+  std::map<std::string, ProtocolTraffic> protocol_traffic() const;
 
   // Closes the listeners and shuts every connection down (GoAway, then shutdown_grace for
   // open streams to finish). The io_context may be stopped at any time afterwards.
@@ -156,8 +199,22 @@ class Host : public std::enable_shared_from_this<Host> {
                                               const ConnectionOptions& connection_options,
                                               std::optional<asio::ip::address> inbound_ip = std::nullopt);
   bool reserve(Direction direction);
+  // Gives back an outbound slot reserve() took for a dial that never got a connection.
+  void release_outbound();
+  // Why one more inbound connection from `ip` would be over a limit, if it would; `full` is
+  // set if the reason is max_inbound (which evicting a connection can make room under).
+  std::optional<std::string> inbound_over_limit(const asio::ip::address& ip, bool& full) const
+      REQUIRES(mutex_);
   // Counts an accepted connection from `ip` against the inbound limits; the reason if over.
   std::optional<std::string> reserve_inbound(const asio::ip::address& ip);
+  // Asks select_inbound_to_evict for a victim and closes it, releasing its inbound slot at
+  // once; whether one was evicted.
+  bool evict_inbound();
+  // A socket for a dial to `endpoint`, bound to outbound_bind_address if one is set.
+  Result<asio::ip::tcp::socket> outbound_socket(const Strand& strand,
+                                                const asio::ip::tcp::endpoint& endpoint);
+  // The admission check after the handshake (admit_peer); the reason to refuse, if any.
+  std::optional<std::string> refuse_peer(const Connection& connection) const;
   void on_closed(Connection& connection);
   std::shared_ptr<Connection> find(const PeerId& peer) const;
   IdentifyInfo local_info(const Connection& connection) const;
@@ -203,6 +260,11 @@ class Host : public std::enable_shared_from_this<Host> {
   size_t outbound_ GUARDED_BY(mutex_) = 0;
   std::map<asio::ip::address, size_t> inbound_by_ip_ GUARDED_BY(mutex_);
   std::map<Connection*, asio::ip::address> inbound_ip_ GUARDED_BY(mutex_);
+  // Evicted connections still closing: their inbound slot is free already.
+  std::set<Connection*> released_ GUARDED_BY(mutex_);
+  // The registered connections (on_connected was called for them).
+  std::map<Connection*, ConnectionInfo> registered_ GUARDED_BY(mutex_);
+  const std::shared_ptr<TrafficMeter> traffic_ = std::make_shared<TrafficMeter>();
   std::vector<Multiaddr> external_addresses_ GUARDED_BY(mutex_);
   ObservedAddressTable observed_ GUARDED_BY(mutex_);
   Reachability autonat_reachability_ GUARDED_BY(mutex_) = Reachability::unknown;

@@ -1,6 +1,7 @@
 #include "net/gossipsub_service.h"
 
 #include <mutex>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -211,6 +212,64 @@ TEST(GossipsubService, AnOversizeRpcDropsThePeerButNotTheService) {
   link(thread.io, other, server);
   EXPECT_TRUE(wait_until([&] { return run(thread.io, server.gossip->mesh(kTxTopic)).value().size() == 1; }));
   client->stop();
+}
+
+TEST(GossipsubService, DeferredValidationIsReportedFromAnyThreadAndCounted) {
+  std::mutex mutex;  // outlive the io thread, which runs the validator
+  std::vector<MessageId> deferred;
+  IoThread thread;
+  Node first(thread.io), middle(thread.io), last(thread.io);
+  for (Node* node : {&first, &middle, &last})
+    ASSERT_TRUE(run(thread.io, node->gossip->subscribe(kTxTopic)).value());
+  link(thread.io, first, middle);
+  link(thread.io, middle, last);
+  ASSERT_TRUE(wait_until([&] { return run(thread.io, middle.gossip->mesh(kTxTopic)).value().size() == 2; }));
+  ASSERT_TRUE(wait_until([&] { return run(thread.io, first.gossip->mesh(kTxTopic)).value().size() == 1; }));
+  ASSERT_TRUE(wait_until([&] { return run(thread.io, last.gossip->mesh(kTxTopic)).value().size() == 1; }));
+  Validator defer = [&](const std::string&, const MessageId& id, const pb::Message&, const PeerId&) {
+    std::lock_guard lock(mutex);
+    deferred.push_back(id);
+    return ValidationResult::defer;
+  };
+  ASSERT_TRUE(run(thread.io, middle.gossip->set_validator(kTxTopic, defer)).value());
+  auto deferred_count = [&] {
+    std::lock_guard lock(mutex);
+    return deferred.size();
+  };
+  auto report = [&](size_t index, ValidationResult result) {
+    MessageId id;
+    {
+      std::lock_guard lock(mutex);
+      id = deferred.at(index);
+    }
+    // From a thread of its own, as the chain thread would.
+    std::thread([&middle, id, result] { middle.gossip->report_validation(id, result); }).join();
+  };
+
+  const std::string held = "held for validation";
+  ASSERT_TRUE(run(thread.io, first.gossip->publish(kTxTopic, Bytes(held.begin(), held.end()))).value().ok());
+  ASSERT_TRUE(wait_until([&] { return deferred_count() == 1; }));
+  // Held: a few heartbeats pass, and it is neither delivered nor forwarded.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(middle.count(held), 0u);
+  EXPECT_EQ(last.count(held), 0u);
+  report(0, ValidationResult::accept);
+  EXPECT_TRUE(wait_until([&] { return middle.count(held) == 1 && last.count(held) == 1; }));
+
+  const std::string bad = "rejected later";
+  ASSERT_TRUE(run(thread.io, first.gossip->publish(kTxTopic, Bytes(bad.begin(), bad.end()))).value().ok());
+  ASSERT_TRUE(wait_until([&] { return deferred_count() == 2; }));
+  report(1, ValidationResult::reject);
+  ASSERT_TRUE(wait_until([&] { return middle.gossip->topic_counters()[kTxTopic].rejected == 1; }));
+  const TopicCounters counters = middle.gossip->topic_counters().at(kTxTopic);
+  EXPECT_EQ(counters.messages_in, 2u);
+  EXPECT_EQ(counters.bytes_in, held.size() + bad.size());
+  EXPECT_EQ(counters.deferred, 2u);
+  EXPECT_EQ(counters.delivered, 1u);
+  EXPECT_EQ(counters.messages_out, 1u);  // the accepted one, to the last node
+  EXPECT_EQ(counters.bytes_out, held.size());
+  EXPECT_EQ(last.count(bad), 0u);
+  EXPECT_EQ(middle.count(bad), 0u);
 }
 
 TEST(GossipsubService, TheKeyMustBeTheHosts) {

@@ -335,11 +335,12 @@ TEST(Gossipsub, ValidatorVerdictsDecideDeliveryForwardingAndScore) {
   h.router.heartbeat();
   h.router.take_outgoing();
   ASSERT_EQ(h.router.mesh(kTxTopic).size(), 2u);
-  h.router.set_validator(kTxTopic, [](const std::string&, const pb::Message& m, const PeerId&) {
-    if (m.data() == "bad") return ValidationResult::reject;
-    if (m.data() == "meh") return ValidationResult::ignore;
-    return ValidationResult::accept;
-  });
+  h.router.set_validator(kTxTopic,
+                         [](const std::string&, const MessageId&, const pb::Message& m, const PeerId&) {
+                           if (m.data() == "bad") return ValidationResult::reject;
+                           if (m.data() == "meh") return ValidationResult::ignore;
+                           return ValidationResult::accept;
+                         });
   h.router.handle_rpc(a, publish_rpc({tx_message("bad"), tx_message("meh")}));
   EXPECT_TRUE(h.router.take_deliveries().empty());
   EXPECT_TRUE(h.sent_to(b).empty());
@@ -353,6 +354,187 @@ TEST(Gossipsub, ValidatorVerdictsDecideDeliveryForwardingAndScore) {
   // A duplicate is neither delivered nor forwarded again.
   h.router.handle_rpc(b, publish_rpc({tx_message("good")}));
   EXPECT_TRUE(h.router.take_deliveries().empty());
+}
+
+// Deferring validator for the asynchronous-validation tests: remembers the ids it was given.
+struct Deferrer {
+  Validator validator() {
+    return [this](const std::string&, const MessageId& id, const pb::Message&, const PeerId&) {
+      ids.push_back(id);
+      return ValidationResult::defer;
+    };
+  }
+  std::vector<MessageId> ids;
+};
+
+// A harness whose tx-topic mesh holds peers 1 and 2, with scoring on for the topic.
+struct MeshOfTwo : Harness {
+  explicit MeshOfTwo(GossipsubConfig config = scored()) : Harness(std::move(config)), a(join(1)), b(join(2)) {
+    router.heartbeat();
+    router.take_outgoing();
+  }
+  PeerId join(size_t i) {
+    router.subscribe(kTxTopic);  // once: a second call changes nothing
+    return add(i);
+  }
+  static GossipsubConfig scored() {
+    GossipsubConfig config;
+    config.score.topics[kTxTopic] = TopicScoreParams{};
+    return config;
+  }
+  size_t published_to(const PeerId& peer) {
+    size_t n = 0;
+    for (const auto& rpc : sent_to(peer)) n += static_cast<size_t>(rpc.publish_size());
+    return n;
+  }
+  PeerId a, b;
+};
+
+TEST(Gossipsub, DeferredMessageIsHeldUntilItsVerdictThenDeliveredAndForwarded) {
+  MeshOfTwo h;
+  ASSERT_EQ(h.router.mesh(kTxTopic).size(), 2u);
+  Deferrer deferrer;
+  h.router.set_validator(kTxTopic, deferrer.validator());
+  h.router.handle_rpc(h.a, publish_rpc({tx_message("later")}));
+  ASSERT_EQ(deferrer.ids.size(), 1u);
+  const MessageId id = deferrer.ids[0];
+  EXPECT_EQ(h.router.pending_validations(), 1u);
+  EXPECT_TRUE(h.router.take_deliveries().empty());
+  EXPECT_EQ(h.published_to(h.b), 0u);
+
+  // Seen meanwhile: a copy is not validated again, and IWANT does not serve it.
+  h.router.handle_rpc(h.b, publish_rpc({tx_message("later")}));
+  EXPECT_EQ(deferrer.ids.size(), 1u);
+  pb::RPC iwant;
+  iwant.mutable_control()->add_iwant()->add_messageids(id);
+  h.router.handle_rpc(h.b, iwant);
+  EXPECT_EQ(h.published_to(h.b), 0u);
+
+  EXPECT_FALSE(h.router.report_validation(id, ValidationResult::defer));
+  EXPECT_TRUE(h.router.report_validation(id, ValidationResult::accept));
+  const auto delivered = h.router.take_deliveries();
+  ASSERT_EQ(delivered.size(), 1u);
+  EXPECT_EQ(delivered[0].id, id);
+  EXPECT_EQ(delivered[0].source, h.a);
+  EXPECT_EQ(h.published_to(h.b), 1u);
+  EXPECT_EQ(h.router.pending_validations(), 0u);
+  EXPECT_GT(h.router.score(h.a), 0);  // first delivery (P2)
+  // Reported once only; an unknown id is refused.
+  EXPECT_FALSE(h.router.report_validation(id, ValidationResult::accept));
+  EXPECT_FALSE(h.router.report_validation("no such id", ValidationResult::reject));
+  // Now cached: IWANT serves it.
+  h.router.handle_rpc(h.b, iwant);
+  EXPECT_EQ(h.published_to(h.b), 1u);
+}
+
+TEST(Gossipsub, DeferredRejectPenalisesTheSourceAndIgnoreDropsQuietly) {
+  MeshOfTwo h;
+  Deferrer deferrer;
+  h.router.set_validator(kTxTopic, deferrer.validator());
+  h.router.handle_rpc(h.a, publish_rpc({tx_message("bad")}));
+  h.router.handle_rpc(h.b, publish_rpc({tx_message("meh")}));
+  ASSERT_EQ(deferrer.ids.size(), 2u);
+  EXPECT_TRUE(h.router.report_validation(deferrer.ids[0], ValidationResult::reject));
+  EXPECT_TRUE(h.router.report_validation(deferrer.ids[1], ValidationResult::ignore));
+  EXPECT_TRUE(h.router.take_deliveries().empty());
+  EXPECT_EQ(h.published_to(h.a) + h.published_to(h.b), 0u);
+  EXPECT_LT(h.router.score(h.a), 0);
+  EXPECT_EQ(h.router.score(h.b), 0);
+  const TopicCounters& counters = h.router.topic_counters().at(kTxTopic);
+  EXPECT_EQ(counters.deferred, 2u);
+  EXPECT_EQ(counters.rejected, 1u);
+  EXPECT_EQ(counters.ignored, 1u);
+  EXPECT_EQ(counters.delivered, 0u);
+}
+
+TEST(Gossipsub, DeferredMessageIsIgnoredAfterTheValidationTimeout) {
+  GossipsubConfig config = MeshOfTwo::scored();
+  config.pending_validation_timeout_ns = 5 * kNanosPerSecond;
+  MeshOfTwo h(config);
+  Deferrer deferrer;
+  h.router.set_validator(kTxTopic, deferrer.validator());
+  h.router.handle_rpc(h.a, publish_rpc({tx_message("slow")}));
+  ASSERT_EQ(deferrer.ids.size(), 1u);
+  h.clock.advance_seconds(4);
+  h.router.heartbeat();
+  EXPECT_EQ(h.router.pending_validations(), 1u);
+  h.clock.advance_seconds(1);
+  h.router.heartbeat();
+  EXPECT_EQ(h.router.pending_validations(), 0u);
+  EXPECT_FALSE(h.router.report_validation(deferrer.ids[0], ValidationResult::accept));
+  EXPECT_TRUE(h.router.take_deliveries().empty());
+  EXPECT_EQ(h.router.topic_counters().at(kTxTopic).ignored, 1u);
+  // A timeout is no fault of the sender: it scores as the mesh peer that sent nothing.
+  EXPECT_EQ(h.router.score(h.a), h.router.score(h.b));
+}
+
+TEST(Gossipsub, PendingValidationsAreBoundedInCount) {
+  MeshOfTwo h;
+  Deferrer deferrer;
+  h.router.set_validator(kTxTopic, deferrer.validator());
+  for (size_t i = 0; i < kMaxPendingValidations; i += kMaxMessagesPerRpc) {
+    std::vector<pb::Message> batch;
+    for (size_t j = i; j < i + kMaxMessagesPerRpc && j < kMaxPendingValidations; ++j)
+      batch.push_back(tx_message("m" + std::to_string(j)));
+    h.router.handle_rpc(h.a, publish_rpc(std::move(batch)));
+  }
+  ASSERT_EQ(h.router.pending_validations(), kMaxPendingValidations);
+  // One more is ignored, and not marked seen: once there is room, a copy is validated.
+  h.router.handle_rpc(h.a, publish_rpc({tx_message("one too many")}));
+  EXPECT_EQ(h.router.pending_validations(), kMaxPendingValidations);
+  EXPECT_EQ(h.router.topic_counters().at(kTxTopic).ignored, 1u);
+  const MessageId refused = deferrer.ids.back();
+  EXPECT_FALSE(h.router.report_validation(refused, ValidationResult::accept));
+  ASSERT_TRUE(h.router.report_validation(deferrer.ids[0], ValidationResult::accept));
+  h.router.handle_rpc(h.b, publish_rpc({tx_message("one too many")}));
+  EXPECT_EQ(h.router.pending_validations(), kMaxPendingValidations);
+  EXPECT_TRUE(h.router.report_validation(refused, ValidationResult::accept));
+}
+
+TEST(Gossipsub, PendingValidationsAreBoundedInBytes) {
+  MeshOfTwo h;
+  Deferrer deferrer;
+  h.router.set_validator(kTxTopic, deferrer.validator());
+  constexpr size_t kMessageBytes = 512 * 1024;
+  constexpr size_t kFit = kMaxPendingValidationBytes / kMessageBytes;
+  static_assert(kFit * kMessageBytes == kMaxPendingValidationBytes);
+  for (size_t i = 0; i <= kFit; ++i) {
+    std::string data(kMessageBytes, 'x');
+    data.replace(0, 8, std::to_string(10'000'000 + i));  // distinct ids
+    h.router.handle_rpc(h.a, publish_rpc({tx_message(data)}));
+  }
+  // Exactly the limit fits; the one over it is ignored.
+  EXPECT_EQ(deferrer.ids.size(), kFit + 1);
+  EXPECT_EQ(h.router.pending_validations(), kFit);
+  EXPECT_EQ(h.router.topic_counters().at(kTxTopic).ignored, 1u);
+}
+
+TEST(Gossipsub, TopicCountersCountTrafficAndVerdicts) {
+  MeshOfTwo h;
+  h.router.set_validator(kTxTopic,
+                         [](const std::string&, const MessageId&, const pb::Message& m, const PeerId&) {
+                           if (m.data() == "bad") return ValidationResult::reject;
+                           if (m.data() == "meh") return ValidationResult::ignore;
+                           return ValidationResult::accept;
+                         });
+  h.router.handle_rpc(h.a, publish_rpc({tx_message("good")}));  // forwarded to b
+  h.router.handle_rpc(h.b, publish_rpc({tx_message("good")}));  // a duplicate
+  h.router.handle_rpc(h.a, publish_rpc({tx_message("bad"), tx_message("meh")}));
+  ASSERT_TRUE(h.router.publish(kTxTopic, bytes_of("mine!")));  // flooded to a and b
+  pb::Message elsewhere = tx_message("not subscribed");
+  elsewhere.set_topic("/cairn/regtest/other/1");
+  h.router.handle_rpc(h.a, publish_rpc({elsewhere}));
+
+  TopicCounters expected;
+  expected.messages_in = 4;
+  expected.bytes_in = 4 + 4 + 3 + 3;
+  expected.messages_out = 3;
+  expected.bytes_out = 4 + 5 + 5;
+  expected.delivered = 1;
+  expected.rejected = 1;
+  expected.ignored = 1;
+  ASSERT_EQ(h.router.topic_counters().size(), 1u);
+  EXPECT_EQ(h.router.topic_counters().at(kTxTopic), expected);
 }
 
 TEST(Gossipsub, SeenCacheForgetsAfterItsTtl) {

@@ -1,5 +1,8 @@
 #include "net/host.h"
 
+#include <atomic>
+#include <mutex>
+
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <gtest/gtest.h>
@@ -7,6 +10,7 @@
 #include "net/host_support.h"
 #include "net/ping.h"
 #include "net/tcp_transport.h"
+#include "util/clock.h"
 
 namespace cairn::net {
 namespace {
@@ -343,6 +347,263 @@ TEST(Host, ProbeDialChecksThePeerAndKeepsNoConnection) {
   auto wrong = run(thread.io, a.host->probe_dial(b.address, c.host->peer_id()));
   ASSERT_TRUE(wrong);
   EXPECT_FALSE(wrong->ok());
+}
+
+// Records connection events from any thread; declared before the io thread so it outlives it.
+struct Events {
+  void attach(HostOptions& options) {
+    options.on_connected = [this](const ConnectionInfo& info) {
+      std::lock_guard lock(mutex);
+      connected.push_back(info);
+    };
+    options.on_disconnected = [this](const ConnectionInfo& info, const std::string& reason) {
+      std::lock_guard lock(mutex);
+      disconnected.emplace_back(info, reason);
+    };
+  }
+  size_t connects() {
+    std::lock_guard lock(mutex);
+    return connected.size();
+  }
+  size_t disconnects() {
+    std::lock_guard lock(mutex);
+    return disconnected.size();
+  }
+  std::mutex mutex;
+  std::vector<ConnectionInfo> connected;
+  std::vector<std::pair<ConnectionInfo, std::string>> disconnected;
+};
+
+TEST(Host, ConnectionEventsComeOncePerConnectionAndDisconnectGivesTheReason) {
+  Events a_events, b_events;
+  IoThread thread;
+  HostOptions a_options = quiet(), b_options = quiet();
+  a_events.attach(a_options);
+  b_events.attach(b_options);
+  Node a(thread.io, a_options), b(thread.io, b_options);
+  const int64_t before = SystemClock{}.monotonic_nanos();
+  ASSERT_TRUE(run(thread.io, a.host->dial(b.dial_address())).value().ok());
+  ASSERT_TRUE(wait_until([&] { return a_events.connects() == 1 && b_events.connects() == 1; }));
+  {
+    std::lock_guard lock(a_events.mutex);
+    const ConnectionInfo& info = a_events.connected[0];
+    EXPECT_EQ(info.peer, b.host->peer_id());
+    EXPECT_EQ(info.direction, Direction::outbound);
+    EXPECT_EQ(info.remote, b.address);
+    EXPECT_EQ(info.remote_ip, asio::ip::make_address("127.0.0.1"));
+    EXPECT_GE(info.connected_ns, before);
+    EXPECT_LE(info.connected_ns, SystemClock{}.monotonic_nanos());
+  }
+  {
+    std::lock_guard lock(b_events.mutex);
+    EXPECT_EQ(b_events.connected[0].peer, a.host->peer_id());
+    EXPECT_EQ(b_events.connected[0].direction, Direction::inbound);
+  }
+  const auto listed = b.host->connections();
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].peer, a.host->peer_id());
+  EXPECT_EQ(listed[0].direction, Direction::inbound);
+
+  // Dialling again reuses the connection: no second event.
+  ASSERT_TRUE(run(thread.io, a.host->dial(b.dial_address())).value().ok());
+  EXPECT_TRUE(a.host->disconnect(b.host->peer_id(), "test is over"));
+  ASSERT_TRUE(wait_until([&] { return a_events.disconnects() == 1 && b_events.disconnects() == 1; }));
+  {
+    std::lock_guard lock(a_events.mutex);
+    EXPECT_EQ(a_events.disconnected[0].first.peer, b.host->peer_id());
+    // The reason, perhaps followed by a note about streams still open after the grace period.
+    EXPECT_EQ(a_events.disconnected[0].second.rfind("test is over", 0), 0u)
+        << a_events.disconnected[0].second;
+  }
+  EXPECT_TRUE(a.host->connections().empty());
+  EXPECT_TRUE(wait_until([&] { return b.host->connections().empty(); }));
+  EXPECT_FALSE(a.host->disconnect(b.host->peer_id(), "again"));
+  EXPECT_EQ(a_events.connects(), 1u);
+  EXPECT_EQ(a_events.disconnects(), 1u);
+  EXPECT_EQ(b_events.disconnects(), 1u);
+}
+
+TEST(Host, AdmitInboundRefusesAnAddressBeforeTheHandshake) {
+  LogLines logs;
+  Events events;
+  std::atomic<int> asked = 0;
+  IoThread thread;
+  HostOptions guarded;
+  guarded.log = logs.sink();
+  events.attach(guarded);
+  guarded.admit_inbound = [&asked](const asio::ip::address& ip) -> std::optional<std::string> {
+    ++asked;
+    if (ip == asio::ip::make_address("127.0.0.1")) return "address banned";
+    return std::nullopt;
+  };
+  Node server(thread.io, guarded), client(thread.io);
+  auto refused = run(thread.io, client.host->dial(server.dial_address()));
+  ASSERT_TRUE(refused);
+  EXPECT_FALSE(refused->ok());
+  EXPECT_TRUE(wait_until([&] { return logs.count("refused: address banned") == 1; }));
+  EXPECT_EQ(asked.load(), 1);
+  // No handshake ran: the server never saw the peer, and no connection was upgraded.
+  EXPECT_EQ(logs.count("upgrade failed"), 0u);
+  EXPECT_EQ(events.connects(), 0u);
+  EXPECT_EQ(server.host->connection_count(), 0u);
+}
+
+TEST(Host, AdmitPeerRefusesAPeerIdAfterTheHandshakeInBothDirections) {
+  Events events;
+  IoThread thread;
+  KeyPair banned_key = KeyPair::generate();
+  const PeerId banned = PeerId::from_public_key(banned_key.public_key());
+  HostOptions guarded = quiet();
+  events.attach(guarded);
+  std::mutex mutex;
+  std::vector<asio::ip::address> seen_ips;
+  guarded.admit_peer = [&, banned](const PeerId& peer,
+                                   const asio::ip::address& ip) -> std::optional<std::string> {
+    {
+      std::lock_guard lock(mutex);
+      seen_ips.push_back(ip);
+    }
+    if (peer == banned) return "peer banned";
+    return std::nullopt;
+  };
+  Node server(thread.io, guarded), good(thread.io);
+  auto bad_host = Host::create(thread.io, std::move(banned_key), quiet());
+  const Multiaddr bad_address = bad_host->listen(loopback()).value().with_peer_id(banned).value();
+
+  // The dialler finishes its side of the handshake before the server knows who it is, so
+  // its dial may succeed; the server closes the connection at once either way.
+  ASSERT_TRUE(run(thread.io, bad_host->dial(server.dial_address())));
+  EXPECT_TRUE(wait_until([&] { return !bad_host->connected(server.host->peer_id()); }));
+  ASSERT_TRUE(run(thread.io, good.host->dial(server.dial_address())).value().ok());
+  EXPECT_TRUE(wait_until([&] { return server.host->connected(good.host->peer_id()); }));
+  EXPECT_FALSE(server.host->connected(banned));
+
+  // Outbound too: the dial fails with the reason.
+  auto dial_out = run(thread.io, server.host->dial(bad_address));
+  ASSERT_TRUE(dial_out);
+  ASSERT_FALSE(dial_out->ok());
+  EXPECT_NE(dial_out->error().message.find("peer banned"), std::string::npos) << dial_out->error().message;
+  EXPECT_FALSE(server.host->connected(banned));
+  EXPECT_EQ(events.connects(), 1u);  // the good peer only
+  {
+    std::lock_guard lock(mutex);
+    ASSERT_EQ(seen_ips.size(), 3u);
+    for (const auto& ip : seen_ips) EXPECT_EQ(ip, asio::ip::make_address("127.0.0.1"));
+  }
+  bad_host->stop();
+}
+
+TEST(Host, FullInboundEvictsTheConnectionThePolicyNames) {
+  Events events;
+  IoThread thread;
+  std::atomic<bool> evict = true;
+  std::mutex mutex;
+  std::vector<std::vector<ConnectionInfo>> asked;
+  HostOptions limited = quiet();
+  limited.max_inbound = 1;
+  events.attach(limited);
+  limited.select_inbound_to_evict = [&](std::vector<ConnectionInfo> inbound) -> std::optional<PeerId> {
+    std::lock_guard lock(mutex);
+    asked.push_back(inbound);
+    if (!evict || inbound.empty()) return std::nullopt;
+    return inbound.front().peer;
+  };
+  Node server(thread.io, limited), first(thread.io), second(thread.io), third(thread.io);
+  ASSERT_TRUE(run(thread.io, first.host->dial(server.dial_address())).value().ok());
+  ASSERT_TRUE(wait_until([&] { return server.host->connected(first.host->peer_id()); }));
+
+  // The policy names the first connection: it goes, the second comes in.
+  ASSERT_TRUE(run(thread.io, second.host->dial(server.dial_address())).value().ok());
+  ASSERT_TRUE(wait_until([&] { return server.host->connected(second.host->peer_id()); }));
+  EXPECT_TRUE(wait_until([&] { return !server.host->connected(first.host->peer_id()); }));
+  ASSERT_TRUE(wait_until([&] { return events.disconnects() == 1; }));
+  {
+    std::lock_guard lock(mutex);
+    ASSERT_EQ(asked.size(), 1u);
+    ASSERT_EQ(asked[0].size(), 1u);
+    EXPECT_EQ(asked[0][0].peer, first.host->peer_id());
+    EXPECT_EQ(asked[0][0].direction, Direction::inbound);
+  }
+  {
+    std::lock_guard lock(events.mutex);
+    EXPECT_EQ(events.disconnected[0].first.peer, first.host->peer_id());
+    EXPECT_NE(events.disconnected[0].second.find("evicted"), std::string::npos);
+  }
+
+  // The evicted connection's slot was counted once: with no victim named, the limit of one
+  // inbound connection holds.
+  evict = false;
+  auto refused = run(thread.io, third.host->dial(server.dial_address()));
+  ASSERT_TRUE(refused);
+  EXPECT_FALSE(refused->ok());
+  EXPECT_TRUE(server.host->connected(second.host->peer_id()));
+  EXPECT_EQ(server.host->connection_count(), 1u);
+}
+
+TEST(Host, OutboundSocketsBindToTheConfiguredSourceAddress) {
+  IoThread thread;
+  std::mutex mutex;
+  std::vector<asio::ip::address> admitted;
+  HostOptions watching = quiet();
+  watching.admit_inbound = [&](const asio::ip::address& ip) -> std::optional<std::string> {
+    std::lock_guard lock(mutex);
+    admitted.push_back(ip);
+    return std::nullopt;
+  };
+  HostOptions bound = quiet();
+  bound.outbound_bind_address = asio::ip::make_address("127.0.0.2");
+  bound.max_outbound = 2;
+  Node server(thread.io, watching), other(thread.io), client(thread.io, bound);
+  ASSERT_TRUE(run(thread.io, client.host->dial(server.dial_address())).value().ok());
+  {
+    std::lock_guard lock(mutex);
+    ASSERT_EQ(admitted.size(), 1u);
+    EXPECT_EQ(admitted[0], asio::ip::make_address("127.0.0.2"));
+  }
+  ASSERT_TRUE(wait_until([&] { return server.host->connections().size() == 1; }));
+  EXPECT_EQ(server.host->connections()[0].remote_ip, asio::ip::make_address("127.0.0.2"));
+
+  // An IPv6 endpoint cannot be reached from an IPv4 source address.
+  auto other_family = run(thread.io, client.host->dial(Multiaddr::parse("/ip6/::1/tcp/4001").value()));
+  ASSERT_TRUE(other_family);
+  ASSERT_FALSE(other_family->ok());
+  EXPECT_EQ(other_family->error().code, ErrorCode::invalid_argument);
+  // The failed dial gave its outbound slot back: the second of two fits.
+  EXPECT_TRUE(run(thread.io, client.host->dial(other.dial_address())).value().ok());
+}
+
+TEST(Host, CountsBytesAndStreamsPerProtocol) {
+  IoThread thread;
+  Node a(thread.io), b(thread.io);
+  const std::string echo_protocol = "/test/echo/1.0.0";
+  b.host->set_handler(echo_protocol, [](Stream stream) -> asio::awaitable<void> {
+    for (;;) {
+      auto bytes = co_await stream.read(kReadChunkSize);
+      if (!bytes || bytes->empty()) co_return;
+      if (!co_await stream.write(std::move(bytes).value())) co_return;
+    }
+  });
+  ASSERT_TRUE(run(thread.io, a.host->dial(b.dial_address())).value().ok());
+  constexpr size_t kSize = 100'000;
+  const Bytes message(kSize, 0x5a);
+  auto echo = [&]() -> asio::awaitable<Result<Bytes>> {
+    std::vector<std::string> protocols{echo_protocol};
+    CAIRN_CO_TRY(Stream stream, co_await a.host->new_stream(b.host->peer_id(), std::move(protocols)));
+    CAIRN_CO_TRY_STATUS(co_await stream.write(message));
+    CAIRN_CO_TRY_STATUS(co_await stream.close());
+    CAIRN_CO_TRY(Bytes received, co_await stream.read_exact(message.size()));
+    co_return received;
+  };
+  auto received = run(thread.io, echo());
+  ASSERT_TRUE(received && received->ok()) << (received ? received->error().to_string() : "timeout");
+  const ProtocolTraffic expected{kSize, kSize, 1};
+  EXPECT_EQ(a.host->protocol_traffic()[echo_protocol], expected);
+  ASSERT_TRUE(wait_until([&] { return b.host->protocol_traffic()[echo_protocol] == expected; }));
+  // Identify runs over its own streams: A asked B (bytes in) and answered B (bytes out).
+  EXPECT_TRUE(wait_until([&] {
+    const ProtocolTraffic identify = a.host->protocol_traffic()[std::string(kIdentifyProtocolId)];
+    return identify.streams == 2 && identify.bytes_in > 0 && identify.bytes_out > 0;
+  }));
 }
 
 }  // namespace
