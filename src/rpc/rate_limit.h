@@ -3,8 +3,8 @@
 //
 // The clients tracked are bounded: when a new client arrives and the table is full, the one
 // idle longest is forgotten (and so starts again with a full bucket when it returns). Time is
-// passed in, so tests are deterministic; integer arithmetic (nanoseconds, 1e-9 tokens) so
-// refills never drift.
+// passed in, so tests are deterministic; the buckets are util/token_bucket.h's (integer
+// arithmetic, so refills never drift).
 //
 // Thread-safe: every member function may be called from any thread.
 #pragma once
@@ -17,13 +17,14 @@
 #include <unordered_map>
 
 #include "util/thread_annotations.h"
+#include "util/token_bucket.h"
 
 namespace cairn::rpc {
 
 inline constexpr size_t kDefaultMaxRateLimitedClients = 4096;
 // Upper bounds that keep the fixed-point arithmetic far from overflow.
-inline constexpr uint32_t kMaxRatePerSecond = 1'000'000;
-inline constexpr uint32_t kMaxBurst = 1'000'000;
+inline constexpr uint32_t kMaxRatePerSecond = kMaxTokenBucketRate;
+inline constexpr uint32_t kMaxBurst = kMaxTokenBucketBurst;
 
 struct RateLimit {
   uint32_t rate_per_second = 0;  // 1..kMaxRatePerSecond
@@ -46,16 +47,13 @@ class RateLimiter {
  private:
   struct Bucket {
     std::string client;
-    uint64_t tokens;  // in units of 1e-9 token
-    Clock::time_point last;
+    TokenBucket tokens;
   };
   using Lru = std::list<Bucket>;  // most recently used first
 
-  void refill(Bucket& bucket, Clock::time_point now) const;
-  Lru::iterator find_or_add(std::string_view client, Clock::time_point now) REQUIRES(mutex_);
+  Lru::iterator find_or_add(std::string_view client, int64_t now_ns) REQUIRES(mutex_);
 
-  const uint64_t rate_;      // tokens per second
-  const uint64_t capacity_;  // burst, in units
+  const RateLimit limit_;
   const size_t max_clients_;
   mutable Mutex mutex_;
   Lru lru_ GUARDED_BY(mutex_);

@@ -1,0 +1,84 @@
+// Per-peer, per-protocol rate limits: one token bucket for each (peer, protocol kind),
+// refilled at the rate in kPeerRateTable (docs/network.md "Rate limits" holds the same
+// table with reasons). A request or gossip message over its bucket is dropped, counted per
+// kind (metrics), and the caller reports Misbehavior::rate_limit_exceeded.
+//
+// A peer's buckets are made on its first message and forgotten by remove_peer (on
+// disconnect); at most `max_peers` peers are tracked, the one idle longest is forgotten
+// first (connected peers are far fewer than kMaxRateLimitedPeers).
+//
+// Times are nanoseconds of the monotonic clock (util/clock.h Clock::monotonic_nanos).
+// Thread-safe: every member function may be called from any thread.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <list>
+#include <map>
+#include <optional>
+#include <string_view>
+
+#include "net/identity.h"
+#include "util/thread_annotations.h"
+#include "util/token_bucket.h"
+
+namespace cairn::net {
+
+// DO NOT REORDER: indexes kPeerRateTable and the drop counters.
+enum class ProtocolKind : uint8_t {
+  status,        // /cairn/<net>/status: one handshake per connection
+  headers,       // /cairn/<net>/headers requests
+  blocks,        // /cairn/<net>/blocks: cost = blocks asked for
+  blocktxn,      // /cairn/<net>/blocktxn requests
+  tx,            // tx gossip messages
+  vote,          // vote gossip messages
+  block_gossip,  // compact block gossip messages
+  kCount,
+};
+std::string_view to_string(ProtocolKind kind);
+
+struct PeerRate {
+  TokenRate rate;
+  uint32_t burst;
+};
+
+inline constexpr std::array<PeerRate, static_cast<size_t>(ProtocolKind::kCount)> kPeerRateTable{{
+    {TokenRate::per_minute(2), 4},       // status: a reconnecting peer, not a loop
+    {TokenRate::per_second(10), 40},     // headers: 2000 headers each; a syncing peer asks in turn
+    {TokenRate::per_second(128), 512},   // blocks: 4 requests x 16 blocks in flight, with room
+    {TokenRate::per_second(10), 50},     // blocktxn: one per compact block missing transactions
+    {TokenRate::per_second(200), 2000},  // tx: a busy mempool relaying to us
+    {TokenRate::per_second(200), 2000},  // vote: every validator votes each checkpoint
+    {TokenRate::per_second(2), 20},      // block gossip: blocks are minutes apart; reorgs burst
+}};
+
+inline constexpr size_t kMaxRateLimitedPeers = 4096;
+
+class PeerRateLimits {
+ public:
+  explicit PeerRateLimits(size_t max_peers = kMaxRateLimitedPeers);
+
+  // Takes `cost` tokens from the peer's bucket for `kind`; false (counted as a drop) when it
+  // holds fewer.
+  bool admit(const PeerId& peer, ProtocolKind kind, int64_t now_ns, uint32_t cost = 1) EXCLUDES(mutex_);
+  void remove_peer(const PeerId& peer) EXCLUDES(mutex_);
+
+  // Messages dropped per kind since start.
+  std::array<uint64_t, static_cast<size_t>(ProtocolKind::kCount)> drops() const EXCLUDES(mutex_);
+  size_t tracked_peers() const EXCLUDES(mutex_);
+
+ private:
+  struct PeerBuckets {
+    PeerId peer;
+    std::array<std::optional<TokenBucket>, static_cast<size_t>(ProtocolKind::kCount)> buckets;  // made on use
+  };
+  using Lru = std::list<PeerBuckets>;  // most recently used first
+
+  const size_t max_peers_;
+  mutable Mutex mutex_;
+  Lru lru_ GUARDED_BY(mutex_);
+  std::map<PeerId, Lru::iterator> index_ GUARDED_BY(mutex_);
+  std::array<uint64_t, static_cast<size_t>(ProtocolKind::kCount)> drops_ GUARDED_BY(mutex_){};
+};
+
+}  // namespace cairn::net
