@@ -9,8 +9,6 @@ namespace cairn::net {
 
 namespace {
 
-// Dense locator entries before the steps start doubling (Bitcoin's shape).
-constexpr size_t kLocatorDenseHashes = 10;
 // Headers requests in flight across all peers: one peer at a time leads the header download
 // (the others would send the same headers again); a slow one is dropped by the timeout.
 constexpr size_t kMaxHeadersRequestsInFlight = 1;
@@ -136,7 +134,7 @@ std::vector<BlockHash> BlockSync::locator_from(const BlockHash& start) const {
   // (walking a long tree for every request would cost O(depth)); the peer then finds the
   // fork on our stored chain and may resend headers we hold, which are skipped.
   BlockHash cursor = start;
-  for (auto it = tree_.find(cursor); it != tree_.end() && locator.size() < kLocatorDenseHashes;
+  for (auto it = tree_.find(cursor); it != tree_.end() && locator.size() < kLocatorDenseSteps;
        it = tree_.find(cursor)) {
     locator.push_back(cursor);
     cursor = it->second.header.prev;
@@ -151,10 +149,10 @@ std::vector<BlockHash> BlockSync::locator_from(const BlockHash& start) const {
   while (true) {
     locator.push_back(chain_.at_height(height)->hash);
     if (height == 0) break;
-    if (locator.size() >= kLocatorDenseHashes) step *= 2;
+    if (locator.size() >= kLocatorDenseSteps) step *= 2;
     height = height > step ? height - step : 0;
     // Genesis always ends the locator, within the cap.
-    if (locator.size() + 1 >= kSyncMaxLocatorHashes) height = 0;
+    if (locator.size() + 1 >= kMaxLocatorHashes) height = 0;
   }
   return locator;
 }

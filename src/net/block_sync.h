@@ -38,6 +38,7 @@
 
 #include "chain/chain_manager.h"
 #include "chain/chain_rules.h"
+#include "net/chain_protocol.h"
 #include "net/identity.h"
 #include "net/misbehavior.h"
 #include "primitives/block.h"
@@ -46,17 +47,13 @@
 
 namespace cairn::net {
 
-// Headers one request asks for, and the size of a reply that means "there are more".
-// Must equal chain_protocol.h's kMaxHeadersPerReply (the wire cap).
-inline constexpr uint32_t kSyncHeadersPerRequest = 2'000;
-// Hashes one locator holds at most (chain_protocol.h's kMaxLocatorHashes).
-inline constexpr size_t kSyncMaxLocatorHashes = 64;
+// Headers one request asks for: the wire's cap, so a reply of that size means "there are more".
+inline constexpr uint32_t kSyncHeadersPerRequest = static_cast<uint32_t>(kMaxHeadersPerReply);
 // Consecutive headers replies that do not connect to anything we know tolerated from one
 // peer (its tip may have moved between its status and our request); one more is penalised.
 inline constexpr uint32_t kMaxUnconnectingHeadersReplies = 3;
 
 inline constexpr uint64_t kDefaultDownloadWindow = 1'024;
-inline constexpr size_t kDefaultMaxBlocksPerRequest = 16;  // chain_protocol.h kMaxBlocksPerRequest
 inline constexpr size_t kDefaultMaxRequestsPerPeer = 4;
 inline constexpr int64_t kDefaultRequestTimeoutNs = 60'000'000'000;  // 60 s
 inline constexpr int64_t kDefaultStallTimeoutNs = 5'000'000'000;     // 5 s
@@ -77,7 +74,7 @@ struct BlockSyncOptions {
   // Blocks downloaded at most beyond the highest stored block of the chain being fetched.
   uint64_t window = kDefaultDownloadWindow;
   // Hashes per blocks request (1..chain_protocol.h kMaxBlocksPerRequest).
-  size_t max_blocks_per_request = kDefaultMaxBlocksPerRequest;
+  size_t max_blocks_per_request = kMaxBlocksPerRequest;
   // Blocks requests in flight per peer.
   size_t max_requests_per_peer = kDefaultMaxRequestsPerPeer;
   // A headers or blocks request not answered in full by then: the peer is penalised
@@ -128,7 +125,7 @@ class BlockSync {
   struct HeadersRequest {
     uint64_t id = 0;
     PeerId peer;
-    std::vector<BlockHash> locator;  // 1..kSyncMaxLocatorHashes, ours best first, genesis last
+    std::vector<BlockHash> locator;  // 1..kMaxLocatorHashes, ours best first, genesis last
     BlockHash stop;                  // all-zero: no stop hash
     uint32_t max_count = kSyncHeadersPerRequest;
   };

@@ -156,7 +156,7 @@ TEST_F(BlockSyncTest, RestartResumesFromTheStoredChain) {
   // Headers are fetched again from the stored tip, with a locator of Bitcoin's shape.
   ASSERT_FALSE(net.headers_requests.empty());
   const std::vector<BlockHash>& locator = net.headers_requests.front().locator;
-  ASSERT_LE(locator.size(), kSyncMaxLocatorHashes);
+  ASSERT_LE(locator.size(), kMaxLocatorHashes);
   ASSERT_GT(locator.size(), 10U);
   for (size_t i = 0; i < 10; ++i) EXPECT_EQ(locator[i], main_.hash_at(stored - i));
   EXPECT_EQ(locator[10], main_.hash_at(stored - 11));
@@ -198,7 +198,7 @@ TEST_F(BlockSyncTest, RequestsStayWithinTheWindow) {
   }
   net.observer = [&](const BlockSync::Actions& actions) {
     for (const auto& request : actions.blocks) {
-      EXPECT_LE(request.hashes.size(), kDefaultMaxBlocksPerRequest);
+      EXPECT_LE(request.hashes.size(), kMaxBlocksPerRequest);
       for (uint64_t h : heights_of(request, chain)) EXPECT_LE(h, net.tip_height() + 40);
     }
   };
