@@ -6,6 +6,8 @@
 #include <regex>
 #include <sstream>
 
+#include "rpc/api.h"
+
 namespace cairn::app {
 namespace {
 
@@ -37,10 +39,26 @@ json block_selector(const std::string& id) {
   return id;
 }
 
+// "3h 05m", "4m 10s", "12s".
+std::string format_duration(uint64_t seconds) {
+  char text[48];
+  if (seconds >= 3600) {
+    std::snprintf(text, sizeof text, "%lluh %02llum", static_cast<unsigned long long>(seconds / 3600),
+                  static_cast<unsigned long long>(seconds / 60 % 60));
+  } else if (seconds >= 60) {
+    std::snprintf(text, sizeof text, "%llum %02llus", static_cast<unsigned long long>(seconds / 60),
+                  static_cast<unsigned long long>(seconds % 60));
+  } else {
+    std::snprintf(text, sizeof text, "%llus", static_cast<unsigned long long>(seconds));
+  }
+  return text;
+}
+
 }  // namespace
 
 bool RpcCommands::any_parsed() const {
-  return rpc->parsed() || status->parsed() || block->parsed() || tx->parsed() || mempool->parsed();
+  return rpc->parsed() || status->parsed() || block->parsed() || tx->parsed() || mempool->parsed() ||
+         peers->parsed();
 }
 
 void add_rpc_commands(CLI::App& app, RpcCommands& commands) {
@@ -57,6 +75,8 @@ void add_rpc_commands(CLI::App& app, RpcCommands& commands) {
   commands.tx = app.add_subcommand("tx", "A transaction by id: its inputs, outputs and where it is");
   commands.tx->add_option("txid", commands.txid, "64-hex transaction id")->required();
   commands.mempool = app.add_subcommand("mempool", "The mempool's size, fees and fee floor");
+  commands.peers =
+      app.add_subcommand("peers", "The connected peers with their scores, and the bans with reasons");
 }
 
 std::variant<json, std::string> parse_rpc_params(const std::vector<std::string>& args) {
@@ -99,7 +119,11 @@ std::string format_status(const json& info) {
   if (const auto sync = info.find("sync"); sync != info.end() && sync->is_object()) {
     const uint64_t progress = sync->value("progress", uint64_t{0});
     out << "sync       " << field(*sync, "state") << " " << progress_bar(progress) << " "
-        << field(*sync, "height") << "/" << field(*sync, "target_height") << "\n";
+        << field(*sync, "height") << "/" << field(*sync, "target_height");
+    if (const auto eta = sync->find("eta_seconds"); eta != sync->end() && eta->is_number_unsigned()) {
+      out << " eta " << format_duration(eta->get<uint64_t>());
+    }
+    out << "\n";
   }
   if (info.contains("version")) out << "version    " << field(info, "version") << "\n";
   return out.str();
@@ -144,6 +168,33 @@ std::string format_transaction(const json& tx) {
   return out.str();
 }
 
+std::string format_peers(const json& peers, const json& bans) {
+  std::ostringstream out;
+  out << peers.size() << (peers.size() == 1 ? " peer\n" : " peers\n");
+  for (const json& peer : peers) {
+    out << "  " << field(peer, "peer_id") << " " << field(peer, "direction") << " " << field(peer, "address")
+        << "\n    " << field(peer, "user_agent") << " height " << field(peer, "best_height") << " score "
+        << field(peer, "ban_score") << " ping ";
+    const auto ping = peer.find("ping_micros");
+    if (ping != peer.end() && ping->is_number()) {
+      out << ping->get<int64_t>() / 1000 << "." << ping->get<int64_t>() / 100 % 10 << " ms";
+    } else {
+      out << "-";
+    }
+    out << " connected " << format_duration(peer.value("connected_seconds", uint64_t{0})) << "\n";
+  }
+  if (bans.is_null()) {
+    out << "bans: not shown (net_get_bans is an admin method)\n";
+    return out.str();
+  }
+  out << bans.size() << (bans.size() == 1 ? " ban\n" : " bans\n");
+  for (const json& ban : bans) {
+    out << "  " << field(ban, "kind") << " " << field(ban, "target") << ": " << field(ban, "reason")
+        << " (until unix " << field(ban, "expires_unix") << ")\n";
+  }
+  return out.str();
+}
+
 std::string format_mempool(const json& info) {
   std::ostringstream out;
   out << "transactions  " << field(info, "count") << "\n"
@@ -152,6 +203,35 @@ std::string format_mempool(const json& info) {
       << "min fee rate  " << field(info, "min_fee_rate") << " per 1000 bytes\n";
   return out.str();
 }
+
+namespace {
+
+// Two calls: the peers, then the bans (admin: a public caller sees the peers alone).
+int run_peers(RpcClient& client, bool json_output, std::ostream& out, std::ostream& err) {
+  CallResult peers = client.call("net_get_peers", json::object());
+  if (const auto* failure = std::get_if<CallFailure>(&peers)) {
+    err << "cairn: net_get_peers: " << failure->to_string() << "\n";
+    return 1;
+  }
+  json bans = nullptr;
+  CallResult banned = client.call("net_get_bans", json::object());
+  if (const auto* value = std::get_if<json>(&banned)) {
+    bans = *value;
+  } else if (const auto& failure = std::get<CallFailure>(banned);
+             failure.rpc_code != rpc::error_code::forbidden &&
+             failure.rpc_code != rpc::error_code::unauthorized) {
+    err << "cairn: net_get_bans: " << failure.to_string() << "\n";
+    return 1;
+  }
+  if (json_output) {
+    out << json{{"peers", std::get<json>(peers)}, {"bans", bans}}.dump(2) << "\n";
+  } else {
+    out << format_peers(std::get<json>(peers), bans);
+  }
+  return 0;
+}
+
+}  // namespace
 
 int run_rpc_command(const RpcCommands& commands, RpcClient& client, bool json_output, std::ostream& out,
                     std::ostream& err) {
@@ -177,6 +257,8 @@ int run_rpc_command(const RpcCommands& commands, RpcClient& client, bool json_ou
     method = "tx_get";
     params = {{"txid", commands.txid}};
     format = format_transaction;
+  } else if (commands.peers->parsed()) {
+    return run_peers(client, json_output, out, err);
   } else {
     method = "mempool_get_info";
     format = format_mempool;

@@ -6,10 +6,11 @@
 //   cairn block <height|hash>        chain_get_block with transaction ids
 //   cairn tx <txid>                  tx_get
 //   cairn mempool                    mempool_get_info
+//   cairn peers                      net_get_peers (scores, chain, ping) and net_get_bans
+//                                    (reasons and expiry; admin, so the cookie's user)
 //
 // With --json every command prints the method's raw JSON result. Exit status 0 on success,
 // 1 on any error (printed to stderr, JSON-RPC errors as `error CODE: message`).
-// (`cairn peers` arrives with the net_* methods of the networking issue.)
 //
 // The parsing and formatting functions are pure, for tests. Not thread-safe.
 #pragma once
@@ -35,6 +36,7 @@ struct RpcCommands {
   CLI::App* block = nullptr;
   CLI::App* tx = nullptr;
   CLI::App* mempool = nullptr;
+  CLI::App* peers = nullptr;
   std::string method;               // rpc METHOD
   std::vector<std::string> params;  // rpc PARAMS...
   std::string block_id;             // block <height|hash>
@@ -57,6 +59,9 @@ std::string progress_bar(uint64_t progress, size_t width = kProgressBarWidth);
 std::string format_status(const json& info);
 // The text of `cairn block` from chain_get_block's result (transactions as ids).
 std::string format_block(const json& block);
+// The text of `cairn peers` from net_get_peers' result and net_get_bans' (null when the
+// caller may not read bans).
+std::string format_peers(const json& peers, const json& bans);
 // The text of `cairn tx` from tx_get's result.
 std::string format_transaction(const json& tx);
 // The text of `cairn mempool` from mempool_get_info's result.

@@ -1,9 +1,10 @@
 // cairnd — the Cairn node.
 //
-// Opens the network's chain state in the data directory and serves JSON-RPC (docs/rpc.md)
-// until SIGINT, SIGTERM or node_stop, mining with --mine and voting with --validator-key.
-// With --check-chain it audits the chain state and exits (0 sound, 1 problems found). The
-// peer-to-peer network and the explorer arrive with issues [E] and [I].
+// Opens the network's chain state in the data directory, joins the peer-to-peer network
+// (docs/network.md; not with --no-p2p) and serves JSON-RPC (docs/rpc.md) until SIGINT,
+// SIGTERM or node_stop, mining with --mine and voting with --validator-key. With
+// --check-chain it audits the chain state and exits (0 sound, 1 problems found). The
+// explorer arrives with issue [I].
 #include <csignal>
 #include <filesystem>
 #include <iostream>
@@ -14,6 +15,7 @@
 #include <spdlog/spdlog.h>
 
 #include "crypto/keystore.h"
+#include "node/network_service.h"
 #include "node/node.h"
 #include "node/options.h"
 #include "node/rpc_service.h"
@@ -90,9 +92,18 @@ int main(int argc, char** argv) {
   }
   if (resolved->check_chain) return check_chain(**node, resolved->check_chain_replay);
 
+  std::unique_ptr<cairn::NetworkService> network;
+  if (resolved->p2p.enabled) {
+    auto started = cairn::NetworkService::start(**node, resolved->p2p);
+    if (!started) {
+      std::cerr << "cairnd: " << started.error().message << "\n";
+      return 1;
+    }
+    network = std::move(*started);
+  }
   std::unique_ptr<cairn::RpcService> rpc;
   if (resolved->rpc.enabled) {
-    auto started = cairn::RpcService::start(**node, resolved->rpc);
+    auto started = cairn::RpcService::start(**node, resolved->rpc, network.get());
     if (!started) {
       std::cerr << "cairnd: " << started.error().message << "\n";
       return 1;
@@ -102,7 +113,8 @@ int main(int argc, char** argv) {
   std::signal(SIGINT, request_stop);
   std::signal(SIGTERM, request_stop);
   auto ran = (*node)->run(g_stop);
-  if (rpc) rpc->stop();  // before the node it reads goes away
+  if (rpc) rpc->stop();          // before the network and the node it reads go away
+  if (network) network->stop();  // saves the peer store; before the node goes away
   if (!ran) {
     spdlog::critical(
         "the chain state store failed: {}; the state is intact at its last durable block, "

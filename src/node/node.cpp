@@ -43,6 +43,18 @@ NetworkChainRules rules_for(const ResolvedNodeOptions& options) {
 Node::Node(const ResolvedNodeOptions& options)
     : options_(options), rules_(rules_for(options)), signature_cache_(rng_), checker_(signature_cache_) {}
 
+// Runs the node's duties after every change of the best chain, whoever caused it.
+class Node::TipListener final : public ChainListener {
+ public:
+  explicit TipListener(Node& node) : node_(node) {}
+  void block_disconnected(const Block&, uint64_t) override {}
+  void block_connected(const Block&, uint64_t) override {}
+  void chain_updated() override { node_.tip_changed(); }
+
+ private:
+  Node& node_;
+};
+
 Node::~Node() = default;
 
 Result<std::unique_ptr<Node>> Node::open(const ResolvedNodeOptions& options,
@@ -85,6 +97,8 @@ Result<std::unique_ptr<Node>> Node::open(const ResolvedNodeOptions& options,
   node->vote_pool_listener_ = std::make_unique<VotePoolChainListener>(*node->vote_pool_, *node->chain_);
   node->chain_->add_listener(*node->mempool_listener_);
   node->chain_->add_listener(*node->vote_pool_listener_);
+  node->tip_listener_ = std::make_unique<TipListener>(*node);
+  node->chain_->add_listener(*node->tip_listener_);
   node->finalized_height_ = node->chain_->finalized_height();
 
   if (validator) {
@@ -179,7 +193,6 @@ Result<Node::Slice> Node::mine_slice(std::optional<Candidate>& candidate, const 
   spdlog::info("mined block height={} hash={} time={} transactions={} votes={}", block.header.height,
                short_hash(hash), block.header.timestamp, block.transactions.size() - 1, block.votes.size());
   if (mined != nullptr) *mined = hash;
-  tip_changed();
   return Slice::mined;
 }
 
@@ -261,6 +274,9 @@ void Node::validator_duty() {
   spdlog::info("validator voted epoch={} target={} source_epoch={} source={} pool={}", vote->target_epoch,
                short_hash(vote->target_hash), vote->source_epoch, short_hash(vote->source_hash),
                admitted == VoteReject::none ? "added" : to_string(admitted));
+  if (admitted == VoteReject::none) {
+    for (const auto& observer : vote_observers_) observer(*vote);
+  }
 }
 
 Result<uint64_t> Node::mine_blocks(uint64_t count, const std::atomic<bool>& stop) {

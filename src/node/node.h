@@ -130,8 +130,17 @@ class Node {
   // The transaction bytes one block template holds besides the coinbase and votes' room
   // (what fee estimates fill blocks with).
   size_t template_transaction_bytes() const;
-  // Offers a finality vote to the vote pool (what gossip will call): why it was refused.
+  // Offers a finality vote to the vote pool (what gossip calls): why it was refused.
   VoteReject submit_vote(const Vote& vote);
+  // Called on the chain thread with every vote this node's validator signed and its pool
+  // admitted (the network publishes them). Chain thread only, before run().
+  void add_vote_observer(std::function<void(const Vote&)> observer) {
+    vote_observers_.push_back(std::move(observer));
+  }
+  // The chain manager itself, for the network's block download (net/block_sync.h), which
+  // submits blocks through it; the node notices every tip change through its listener.
+  // Chain thread only.
+  ChainManager& chain_manager() { return *chain_; }
 
   const Mempool& mempool() const { return *mempool_; }
   const VotePool& vote_pool() const { return *vote_pool_; }
@@ -144,6 +153,7 @@ class Node {
 
   const ChainManager& chain() const { return *chain_; }
   const ConsensusParams& params() const { return rules_.params(); }
+  const ChainRules& rules() const { return rules_; }
   // The store the chain manager reads (what the RPC chain methods query).
   const KvStore& store() const { return *store_; }
   const ResolvedNodeOptions& options() const { return options_; }
@@ -183,8 +193,10 @@ class Node {
   // The block template on the tip: the mempool's best transactions within the consensus
   // limits and the pending votes, with the coinbase claiming their fees and rewards.
   BlockTemplate block_template(uint64_t timestamp, const OutputLock& to) const;
-  // After the tip moved: the validator duty, and the finalization log.
+  // After the tip moved (whoever submitted the block: the miner, RPC or the network): the
+  // validator duty, and the finalization log.
   void tip_changed();
+  class TipListener;
   // Votes for the tip's epoch checkpoint unless that epoch was handled already.
   void validator_duty();
 
@@ -201,12 +213,14 @@ class Node {
   std::unique_ptr<VotePool> vote_pool_;
   std::unique_ptr<MempoolChainListener> mempool_listener_;
   std::unique_ptr<VotePoolChainListener> vote_pool_listener_;
+  std::unique_ptr<TipListener> tip_listener_;
   std::unique_ptr<ChainManager> chain_;
   std::unique_ptr<SlashingProtection> protection_;
   std::unique_ptr<Validator> validator_;
   // The last epoch whose checkpoint the validator duty handled (voted or was refused).
   std::optional<uint64_t> duty_epoch_;
   std::vector<std::function<void(const Transaction&)>> transaction_observers_;
+  std::vector<std::function<void(const Vote&)>> vote_observers_;
   uint64_t votes_cast_ = 0;
   uint64_t finalized_height_ = 0;  // last logged
   uint64_t extra_nonce_ = 0;

@@ -39,38 +39,44 @@ json sync_json(const SyncProgress& sync) {
   return {{"state", sync.state},
           {"height", sync.height},
           {"target_height", sync.target_height},
-          {"progress", sync.progress}};
+          {"progress", sync.progress},
+          {"eta_seconds", sync.eta_seconds ? json(*sync.eta_seconds) : json(nullptr)}};
 }
 
 json node_info_schema() {
-  return {{"type", "object"},
-          {"required",
-           {"version", "user_agent", "network", "uptime_seconds", "height", "best_hash", "finalized_height",
-            "peers", "sync"}},
+  return {
+      {"type", "object"},
+      {"required",
+       {"version", "user_agent", "network", "uptime_seconds", "height", "best_hash", "finalized_height",
+        "peers", "sync"}},
+      {"additionalProperties", false},
+      {"properties",
+       {{"version", {{"type", "string"}, {"description", "cairnd's version"}}},
+        {"user_agent", {{"type", "string"}, {"description", "what the node tells peers it is"}}},
+        {"network", {{"type", "string"}, {"enum", {"mainnet", "testnet", "regtest"}}}},
+        {"uptime_seconds", rpc::uint_schema("seconds since the node opened its chain state")},
+        {"height", rpc::uint_schema("height of the best chain's tip")},
+        {"best_hash", rpc::hash_schema("hash of the best chain's tip")},
+        {"finalized_height",
+         rpc::uint_schema("height of the last finalized checkpoint (0 without finality)")},
+        {"peers", rpc::uint_schema("connected peers (0 with --no-p2p)")},
+        {"sync",
+         {{"type", "object"},
+          {"required", {"state", "height", "target_height", "progress", "eta_seconds"}},
           {"additionalProperties", false},
           {"properties",
-           {{"version", {{"type", "string"}, {"description", "cairnd's version"}}},
-            {"user_agent", {{"type", "string"}, {"description", "what the node tells peers it is"}}},
-            {"network", {{"type", "string"}, {"enum", {"mainnet", "testnet", "regtest"}}}},
-            {"uptime_seconds", rpc::uint_schema("seconds since the node opened its chain state")},
-            {"height", rpc::uint_schema("height of the best chain's tip")},
-            {"best_hash", rpc::hash_schema("hash of the best chain's tip")},
-            {"finalized_height",
-             rpc::uint_schema("height of the last finalized checkpoint (0 without finality)")},
-            {"peers", rpc::uint_schema("connected peers (0 until the peer-to-peer network runs)")},
-            {"sync",
-             {{"type", "object"},
-              {"required", {"state", "height", "target_height", "progress"}},
-              {"additionalProperties", false},
-              {"properties",
-               {{"state", {{"type", "string"}, {"enum", {"synced", "syncing"}}}},
-                {"height", rpc::uint_schema("the tip's height")},
-                {"target_height", rpc::uint_schema("the best header height known from peers")},
-                {"progress",
-                 {{"type", "integer"},
-                  {"minimum", 0},
-                  {"maximum", kProgressScale},
-                  {"description", "parts per million of target_height reached"}}}}}}}}}};
+           {{"state", {{"type", "string"}, {"enum", {"synced", "syncing"}}}},
+            {"height", rpc::uint_schema("the tip's height")},
+            {"target_height", rpc::uint_schema("the best header height known from peers")},
+            {"progress",
+             {{"type", "integer"},
+              {"minimum", 0},
+              {"maximum", kProgressScale},
+              {"description", "parts per million of target_height reached"}}},
+            {"eta_seconds",
+             {{"type", {"integer", "null"}},
+              {"minimum", 0},
+              {"description", "estimated seconds until target_height; null when synced or unknown"}}}}}}}}}};
 }
 
 json example_node_info() {
@@ -118,7 +124,12 @@ rpc::MethodSpec node_get_info(Node& node, NodeInfoSources sources) {
                 {"best_hash", tip->hash.hex()},
                 {"finalized_height", tip->finalized},
                 {"peers", peers},
-                {"sync", sync_json(sync_progress(tip->height, best_known))}};
+                {"sync", [&] {
+                   SyncProgress sync = sync_progress(tip->height, best_known);
+                   if (sync.state != "synced" && sources.sync_eta_seconds)
+                     sync.eta_seconds = sources.sync_eta_seconds();
+                   return sync_json(sync);
+                 }()}};
   };
   return m;
 }

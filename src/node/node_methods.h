@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "node/node.h"
@@ -27,6 +28,8 @@ struct NodeInfoSources {
   std::function<uint64_t()> peer_count;
   // The best header height known from peers (at least the tip's when in sync).
   std::function<uint64_t()> best_known_height;
+  // Seconds the block download expects to need to reach it; nullopt when unknown.
+  std::function<std::optional<int64_t>()> sync_eta_seconds;
 };
 
 struct SyncProgress {
@@ -34,6 +37,7 @@ struct SyncProgress {
   uint64_t height = 0;
   uint64_t target_height = 0;
   uint64_t progress = 0;  // parts per million of target_height reached, kProgressScale when synced
+  std::optional<int64_t> eta_seconds;
 };
 
 // Progress from the tip height towards the best known height (the tip's when that is lower).

@@ -82,6 +82,15 @@ void add_node_options(CLI::App& app, NodeOptions& options) {
   app.add_option("--bootstrap", options.bootstrap,
                  "Multiaddr of a peer to connect to at start (repeatable), "
                  "e.g. /ip4/203.0.113.5/tcp/8644/p2p/12D3KooW...");
+  app.add_flag("--no-p2p", options.no_p2p, "Do not join the peer-to-peer network (a node on its own)");
+  app.add_option("--max-inbound", options.max_inbound,
+                 "Most inbound peer connections (default " + std::to_string(kDefaultP2pMaxInbound) + ")")
+      ->check(CLI::Range(size_t{1}, kMaxP2pConnections));
+  app.add_option("--max-outbound", options.max_outbound,
+                 "Outbound peer connections to keep (default " + std::to_string(kDefaultP2pMaxOutbound) +
+                     "); inbound peers never take these slots")
+      ->check(CLI::Range(size_t{1}, kMaxP2pConnections));
+  app.add_flag("--mdns", options.mdns, "Find peers on the local network with mDNS (and announce this node)");
   app.add_option("--rpc-listen", options.rpc_listen,
                  "HOST:PORT of the JSON-RPC, WebSocket, explorer and metrics server "
                  "(default: 127.0.0.1 on the network's RPC port); beyond loopback it needs --rpc-user");
@@ -279,11 +288,15 @@ Result<ResolvedNodeOptions> resolve_node_options(const NodeOptions& options) {
   };
   CAIRN_TRY_STATUS(check_multiaddrs("--p2p-listen", options.p2p_listen));
   CAIRN_TRY_STATUS(check_multiaddrs("--bootstrap", options.bootstrap));
-  out.p2p_listen = options.p2p_listen;
-  if (out.p2p_listen.empty()) {
-    out.p2p_listen.push_back("/ip4/0.0.0.0/tcp/" + std::to_string(default_p2p_port(paths.network)));
+  out.p2p.enabled = !options.no_p2p;
+  out.p2p.listen = options.p2p_listen;
+  if (out.p2p.listen.empty()) {
+    out.p2p.listen.push_back("/ip4/0.0.0.0/tcp/" + std::to_string(default_p2p_port(paths.network)));
   }
-  out.bootstrap = options.bootstrap;
+  out.p2p.bootstrap = options.bootstrap;
+  if (options.max_inbound != 0) out.p2p.max_inbound = options.max_inbound;
+  if (options.max_outbound != 0) out.p2p.max_outbound = options.max_outbound;
+  out.p2p.mdns = options.mdns;
 
   if (!options.validator_key.empty()) {
     std::error_code ec;

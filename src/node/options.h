@@ -39,6 +39,11 @@ Result<HostPort> parse_host_port(std::string_view text);
 uint16_t default_p2p_port(Network net);
 uint16_t default_rpc_port(Network net);
 
+// Peer connection defaults and bounds of --max-inbound/--max-outbound.
+inline constexpr size_t kDefaultP2pMaxInbound = 64;
+inline constexpr size_t kDefaultP2pMaxOutbound = 8;
+inline constexpr size_t kMaxP2pConnections = 1'000;
+
 // Raw option values as parsed.
 struct CommonOptions {
   std::string network = "mainnet";
@@ -49,6 +54,10 @@ struct NodeOptions {
   CommonOptions common;
   std::vector<std::string> p2p_listen;  // multiaddrs, e.g. /ip4/0.0.0.0/tcp/8644
   std::vector<std::string> bootstrap;   // multiaddrs with /p2p/<peer id>
+  bool no_p2p = false;
+  size_t max_inbound = 0;   // 0: the default
+  size_t max_outbound = 0;  // 0: the default
+  bool mdns = false;
   std::string rpc_listen;
   std::vector<std::string> rpc_users;          // NAME:GROUP:SALT$HASH
   bool rpc_public = false;                     // serve `public` methods without credentials
@@ -113,10 +122,20 @@ struct RpcOptions {
   std::optional<std::filesystem::path> tls_key;
 };
 
+// The peer-to-peer network's settings (docs/network.md).
+struct P2pOptions {
+  bool enabled = true;                 // false with --no-p2p
+  std::vector<std::string> listen;     // multiaddrs
+  std::vector<std::string> bootstrap;  // multiaddrs with /p2p/<peer id>
+  size_t max_inbound = kDefaultP2pMaxInbound;
+  // Outbound connections kept open (full relay); feelers come on top of them.
+  size_t max_outbound = kDefaultP2pMaxOutbound;
+  bool mdns = false;  // discover peers on the local link (off by default: it announces us)
+};
+
 struct ResolvedNodeOptions {
   ResolvedPaths paths;
-  std::vector<std::string> p2p_listen;
-  std::vector<std::string> bootstrap;
+  P2pOptions p2p;
   HostPort rpc_listen;  // == rpc.listen
   RpcOptions rpc;
   bool mine = false;

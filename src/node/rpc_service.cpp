@@ -14,6 +14,7 @@
 #include <spdlog/spdlog.h>
 
 #include "net/host.h"
+#include "node/net_methods.h"
 #include "node/node_methods.h"
 #include "rpc/auth.h"
 #include "rpc/chain_events.h"
@@ -90,7 +91,7 @@ struct NodeMethods::State {
   asio::thread_pool notifier{1};
 };
 
-Result<std::unique_ptr<NodeMethods>> NodeMethods::create(Node& node) {
+Result<std::unique_ptr<NodeMethods>> NodeMethods::create(Node& node, NetworkService* network) {
   auto state = std::make_unique<State>(node);
   // The chain-state readers go through a scratch registry so that each handler can be
   // wrapped to run on the chain thread; the node methods hop there themselves.
@@ -101,15 +102,22 @@ Result<std::unique_ptr<NodeMethods>> NodeMethods::create(Node& node) {
     spec.handler = on_chain_thread(node, std::move(spec.handler));
     CAIRN_TRY_STATUS(state->registry.add(std::move(spec)));
   }
-  CAIRN_TRY_STATUS(register_node_methods(state->registry, node));
+  NodeInfoSources sources;
+  if (network != nullptr) {
+    sources.peer_count = [network] { return static_cast<uint64_t>(network->peer_count()); };
+    sources.best_known_height = [network] { return network->sync_status().best_header_height; };
+    sources.sync_eta_seconds = [network] { return network->sync_status().eta_seconds; };
+  }
+  CAIRN_TRY_STATUS(register_node_methods(state->registry, node, std::move(sources)));
+  CAIRN_TRY_STATUS(register_net_methods(state->registry, network));
   CAIRN_TRY_STATUS(rpc::register_subscription_methods(state->registry, state->hub, subscription_topics()));
   CAIRN_TRY_STATUS(
       rpc::register_discover(state->registry, rpc::ApiInfo{.version = std::string(net::kCairnAgentVersion)}));
 
   node.add_chain_listener(state->publisher);
-  const Network network = node.options().paths.network;
-  node.add_transaction_observer([state = state.get(), network](const Transaction& tx) {
-    state->deliver([state, result = rpc::transaction_json(tx, network)] {
+  const Network chain_network = node.options().paths.network;
+  node.add_transaction_observer([state = state.get(), chain_network](const Transaction& tx) {
+    state->deliver([state, result = rpc::transaction_json(tx, chain_network)] {
       state->hub.publish(rpc::kMempoolTopic, result);
     });
   });
@@ -165,10 +173,11 @@ std::vector<std::string> allowed_hosts(const RpcOptions& options) {
 
 }  // namespace
 
-Result<std::unique_ptr<RpcService>> RpcService::start(Node& node, const RpcOptions& options) {
+Result<std::unique_ptr<RpcService>> RpcService::start(Node& node, const RpcOptions& options,
+                                                      NetworkService* network) {
   auto state = std::make_unique<State>();
   state->node = &node;
-  CAIRN_TRY(state->methods, NodeMethods::create(node));
+  CAIRN_TRY(state->methods, NodeMethods::create(node, network));
 
   rpc::AuthConfig auth;
   for (const std::string& line : options.users) {

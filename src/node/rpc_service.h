@@ -20,6 +20,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 
+#include "node/network_service.h"
 #include "node/node.h"
 #include "node/options.h"
 #include "rpc/registry.h"
@@ -44,7 +45,9 @@ class RpcService {
  public:
   // Writes the cookie, binds the listen address and starts serving. An Error (naming the
   // address or file) when the address cannot be bound or an --rpc-user line is invalid.
-  static Result<std::unique_ptr<RpcService>> start(Node& node, const RpcOptions& options);
+  // `network` (null with --no-p2p) serves the net_* methods; it must outlive the service.
+  static Result<std::unique_ptr<RpcService>> start(Node& node, const RpcOptions& options,
+                                                   NetworkService* network = nullptr);
   ~RpcService();
   RpcService(const RpcService&) = delete;
   RpcService& operator=(const RpcService&) = delete;
@@ -68,7 +71,7 @@ class RpcService {
 // what docs/rpc.md is generated from, and what tests dispatch against.
 class NodeMethods {
  public:
-  static Result<std::unique_ptr<NodeMethods>> create(Node& node);
+  static Result<std::unique_ptr<NodeMethods>> create(Node& node, NetworkService* network = nullptr);
   ~NodeMethods();
   const rpc::Registry& registry() const;
 

@@ -195,7 +195,7 @@ with tempfile.TemporaryDirectory() as nodedir:
     check(made.returncode == 0, f"key validator-new for cairnd: {made.stderr}")
     log_path = os.path.join(nodedir, "cairnd.log")
     with open(log_path, "w") as log:
-        node = subprocess.Popen([cairnd, "--network", "regtest", "--datadir", nodedir, "--mine",
+        node = subprocess.Popen([cairnd, "--network", "regtest", "--datadir", nodedir, "--mine", "--no-p2p",
                                  "--validator-key", keyfile, "--validator-password-file", password,
                                  "--rpc-listen", f"127.0.0.1:{free_port()}"],
                                 stdout=log, stderr=subprocess.STDOUT)
@@ -344,7 +344,7 @@ with tempfile.TemporaryDirectory() as e2edir:
     base = (cairn, "--network", "regtest", "--datadir", e2edir, "--rpc-connect", f"127.0.0.1:{port}")
     log_path = os.path.join(e2edir, "cairnd.log")
     with open(log_path, "w") as log:
-        node = subprocess.Popen([cairnd, "--network", "regtest", "--datadir", e2edir,
+        node = subprocess.Popen([cairnd, "--network", "regtest", "--datadir", e2edir, "--no-p2p",
                                  "--rpc-listen", f"127.0.0.1:{port}"], stdout=log, stderr=subprocess.STDOUT)
         try:
             deadline, ready = time.monotonic() + 30, None

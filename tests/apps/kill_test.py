@@ -38,7 +38,7 @@ def check(condition, what):
 
 def start(datadir, log):
     return subprocess.Popen(
-        [cairnd, "--network", "regtest", "--datadir", datadir, "--mine", "--mine-threads", "1"],
+        [cairnd, "--network", "regtest", "--datadir", datadir, "--mine", "--mine-threads", "1", "--no-p2p"],
         stdout=log, stderr=subprocess.STDOUT)
 
 

@@ -55,8 +55,8 @@ TEST(NodeOptions, DefaultsArePerNetworkAndLoopback) {
   EXPECT_EQ(r->paths.network, Network::regtest);
   EXPECT_EQ(r->paths.network_datadir, std::filesystem::path("/tmp/cairn-x/regtest"));
   EXPECT_EQ(r->rpc_listen.to_string(), "127.0.0.1:" + std::to_string(default_rpc_port(Network::regtest)));
-  ASSERT_EQ(r->p2p_listen.size(), 1u);
-  EXPECT_EQ(r->p2p_listen[0], "/ip4/0.0.0.0/tcp/" + std::to_string(default_p2p_port(Network::regtest)));
+  ASSERT_EQ(r->p2p.listen.size(), 1u);
+  EXPECT_EQ(r->p2p.listen[0], "/ip4/0.0.0.0/tcp/" + std::to_string(default_p2p_port(Network::regtest)));
   EXPECT_NE(default_rpc_port(Network::mainnet), default_rpc_port(Network::testnet));
 }
 
@@ -64,7 +64,7 @@ TEST(NodeOptions, RepeatableFlagsKeepOrder) {
   auto r = parse({"--network", "regtest", "--bootstrap", "/ip4/127.0.0.1/tcp/1", "--bootstrap",
                   "/ip4/127.0.0.1/tcp/2", "--mine"});
   ASSERT_TRUE(r.ok()) << r.error().message;
-  EXPECT_EQ(r->bootstrap, (std::vector<std::string>{"/ip4/127.0.0.1/tcp/1", "/ip4/127.0.0.1/tcp/2"}));
+  EXPECT_EQ(r->p2p.bootstrap, (std::vector<std::string>{"/ip4/127.0.0.1/tcp/1", "/ip4/127.0.0.1/tcp/2"}));
   EXPECT_TRUE(r->mine);
 }
 
@@ -238,6 +238,27 @@ TEST(NodeOptions, ConfigFileIsReadAndFlagsOverrideIt) {
   ASSERT_TRUE(overridden.ok());
   EXPECT_EQ(overridden->rpc_listen.port, 9001);
   std::filesystem::remove(path);
+}
+
+TEST(NodeOptions, PeerLimitsHaveDefaultsAndBounds) {
+  auto defaults = parse({"--network", "regtest"});
+  ASSERT_TRUE(defaults.ok()) << defaults.error().message;
+  EXPECT_TRUE(defaults->p2p.enabled);
+  EXPECT_EQ(defaults->p2p.max_inbound, kDefaultP2pMaxInbound);
+  EXPECT_EQ(defaults->p2p.max_outbound, kDefaultP2pMaxOutbound);
+  EXPECT_FALSE(defaults->p2p.mdns);
+
+  auto set =
+      parse({"--network", "regtest", "--max-inbound", "3", "--max-outbound", "2", "--mdns", "--no-p2p"});
+  ASSERT_TRUE(set.ok()) << set.error().message;
+  EXPECT_EQ(set->p2p.max_inbound, 3u);
+  EXPECT_EQ(set->p2p.max_outbound, 2u);
+  EXPECT_TRUE(set->p2p.mdns);
+  EXPECT_FALSE(set->p2p.enabled);
+
+  EXPECT_THROW((void)parse({"--network", "regtest", "--max-inbound", std::to_string(kMaxP2pConnections + 1)}),
+               CLI::ValidationError);
+  EXPECT_TRUE(parse({"--network", "regtest", "--max-outbound", std::to_string(kMaxP2pConnections)}).ok());
 }
 
 }  // namespace

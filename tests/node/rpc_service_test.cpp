@@ -27,6 +27,7 @@
 
 #include "chain/regtest_fixture.h"
 #include "crypto/merkle.h"
+#include "node/running_node.h"
 #include "primitives/address.h"
 #include "primitives/block.h"
 #include "primitives/sighash.h"
@@ -179,7 +180,11 @@ class RpcServiceTest : public ::testing::Test {
     auto opened = Node::open(options);
     ASSERT_TRUE(opened.ok()) << opened.error().to_string();
     node_ = std::move(*opened);
-    auto started = RpcService::start(*node_, options.rpc);
+    options.p2p.listen = {"/ip4/127.0.0.1/tcp/0"};
+    auto network = NetworkService::start(*node_, options.p2p);
+    ASSERT_TRUE(network.ok()) << network.error().to_string();
+    network_ = std::move(*network);
+    auto started = RpcService::start(*node_, options.rpc, network_.get());
     ASSERT_TRUE(started.ok()) << started.error().to_string();
     service_ = std::move(*started);
     port_ = service_->endpoints().at(0).port();
@@ -209,6 +214,8 @@ class RpcServiceTest : public ::testing::Test {
     if (service_) service_->stop();
     EXPECT_FALSE(std::filesystem::exists(cookie_file_)) << "the cookie is removed at stop";
     service_.reset();
+    if (network_) network_->stop();
+    network_.reset();
     node_.reset();
   }
 
@@ -252,6 +259,7 @@ class RpcServiceTest : public ::testing::Test {
 
   TempDir dir_;
   std::unique_ptr<Node> node_;
+  std::unique_ptr<NetworkService> network_;
   std::unique_ptr<RpcService> service_;
   uint16_t port_ = 0;
   std::filesystem::path cookie_file_;
@@ -288,6 +296,12 @@ TEST_F(RpcServiceTest, EveryMethodAnswersWithinItsSchema) {
   ASSERT_EQ(confirmed.value("tx_count", 0), 3) << confirmed.dump();
   const std::string pending_id = send(pending);
   const std::string tip_hash = confirming[0].get<std::string>();
+  // A second node for net_connect and net_disconnect.
+  TempDir peer_dir;
+  auto peer = test::RunningNode::start(peer_dir.path());
+  ASSERT_TRUE(peer.ok()) << peer.error().to_string();
+  const std::string peer_address = (*peer)->address();
+  const std::string peer_id = (*peer)->network().peer_id();
 
   // Parameters for each method; a method registered without an entry fails the test (add
   // it here). Called in registry order, except miner_generate (it would mine the pending
@@ -311,6 +325,14 @@ TEST_F(RpcServiceTest, EveryMethodAnswersWithinItsSchema) {
       {"mempool_get_transactions", {{{"verbose", true}, {"limit", 10}}}},
       {"miner_generate", {{{"count", 2}, {"address", address}}}},
       {"miner_get_info", {json::object()}},
+      {"net_ban", {{{"target", "203.0.113.5"}, {"reason", "test"}}}},
+      {"net_connect", {{{"address", peer_address}}}},
+      {"net_disconnect", {{{"peer_id", peer_id}}}},
+      {"net_get_bans", {json::object()}},
+      {"net_get_info", {json::object()}},
+      {"net_get_peers", {json::object()}},
+      {"net_get_stats", {json::object()}},
+      {"net_unban", {{{"target", "203.0.113.5"}}}},
       {"node_get_info", {json::object()}},
       {"node_stop", {json::object()}},
       {"node_subscribe", {{{"topic", rpc::kNewHeadsTopic}}, true}},
@@ -373,6 +395,10 @@ TEST_F(RpcServiceTest, EveryMethodAnswersWithinItsSchema) {
 
   // Spot checks that the results are about the transactions made here.
   EXPECT_EQ(results["node_unsubscribe"], true);
+  EXPECT_EQ(results["net_connect"], peer_id);
+  ASSERT_EQ(results["net_get_bans"].size(), 1u) << results["net_get_bans"].dump();
+  EXPECT_EQ(results["net_get_bans"][0]["target"], "203.0.0.0/16") << "an IP address bans its group";
+  EXPECT_EQ(results["net_get_info"]["peer_id"], network_->peer_id());
   EXPECT_EQ(results["chain_get_info"]["height"], height);
   EXPECT_EQ(results["chain_get_block_hash"], tip_hash);
   std::set<std::string> in_block;
