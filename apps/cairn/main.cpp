@@ -1,9 +1,8 @@
 // cairn — the Cairn command-line tool: wallet, RPC client, contract tools, devnet launcher
 // and key tools. This build has `demo`, `key` (validator voting-key keystores) and the RPC
-// client commands `rpc`, `status`, `block`, `tx` and `mempool`, which talk to cairnd's
-// JSON-RPC API at --rpc-connect with the cookie from --datadir (or --rpc-user with
-// --rpc-password-file); `peers`, the wallet and the rest arrive with their issues ([E],
-// [G], [H], [I]).
+// client commands `rpc`, `status`, `block`, `tx`, `mempool` and `peers`, which talk to
+// cairnd's JSON-RPC API at --rpc-connect with the cookie from --datadir (or --rpc-user with
+// --rpc-password-file); the wallet and the rest arrive with their issues ([G], [H], [I]).
 #include <iostream>
 #include <utility>
 
