@@ -194,8 +194,13 @@ void NetworkService::State::shut_down() {
   io.stop();
   for (std::thread& thread : threads) thread.join();
   threads.clear();
-  // The services before the io_context they are bound to; destroying it then destroys the
-  // handlers still queued, and with them the last references to the host.
+  // Everything bound to the io_context goes before it (the peers' handshake timers, the
+  // services); destroying it then destroys the handlers still queued, and with them the
+  // last references to the host.
+  {
+    const MutexLock lock(mutex);
+    peers.clear();
+  }
   mdns.reset();
   kad.reset();
   gossip.reset();

@@ -244,7 +244,7 @@ asio::awaitable<Result<std::string>> ask(std::shared_ptr<Connection> connection,
 
 TEST(GracefulClose, OpenStreamsFinishThenTheConnectionCloses) {
   std::shared_ptr<Pair> pair;
-  pair = std::make_shared<Pair>([&pair](Stream stream) {
+  pair = std::make_shared<Pair>([](Stream stream) {
     const Strand strand = stream.connection().strand();  // before the stream moves
     asio::co_spawn(strand, slow_answer(std::move(stream)), asio::detached);
   });
