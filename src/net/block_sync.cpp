@@ -611,6 +611,7 @@ void BlockSync::on_request_failed(const PeerId& peer_id, uint64_t request_id, in
     if (auto it = tree_.find(request->hashes.front()); it != tree_.end()) {
       const uint64_t height = it->second.header.height;
       peer.lacks_from = std::min(peer.lacks_from.value_or(height), height);
+      peer.lacks_since = now;
     }
     release_request(peer_id, *request);
   }
@@ -633,6 +634,9 @@ void BlockSync::tick(int64_t now) {
     }
   }
   for (auto& [id, detail] : timed_out) drop_peer(id, Misbehavior::stalling, std::move(detail));
+  for (auto& [id, peer] : peers_) {
+    if (peer.lacks_from && now - peer.lacks_since >= kLacksRetryNs) peer.lacks_from.reset();
+  }
 
   // The next block needed, held too long by one peer while others wait for the window.
   refresh_path();

@@ -53,6 +53,9 @@ inline constexpr uint32_t kSyncHeadersPerRequest = static_cast<uint32_t>(kMaxHea
 // peer (its tip may have moved between its status and our request); one more is penalised.
 inline constexpr uint32_t kMaxUnconnectingHeadersReplies = 3;
 
+// How long a peer that failed to deliver a block is not asked for it (or above) again.
+inline constexpr int64_t kLacksRetryNs = 10'000'000'000;  // 10 s
+
 inline constexpr uint64_t kDefaultDownloadWindow = 1'024;
 inline constexpr size_t kDefaultMaxRequestsPerPeer = 4;
 inline constexpr int64_t kDefaultRequestTimeoutNs = 60'000'000'000;  // 60 s
@@ -191,8 +194,11 @@ class BlockSync {
     uint32_t unconnecting_replies = 0;
     // No headers request until the peer announces a new chain.
     bool headers_exhausted = false;
-    // The peer failed to deliver the block at this height: not asked at or above it.
+    // The peer failed to deliver the block at this height: not asked at or above it until
+    // it announces a new chain or kLacksRetryNs pass (the failure may have been transient:
+    // a stream error, a busy server).
     std::optional<uint64_t> lacks_from;
+    int64_t lacks_since = 0;
     // The header with the most work the peer sent us (it has that chain).
     std::optional<BlockHash> best_known;
     // served_height() for a path version.

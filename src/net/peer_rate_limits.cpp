@@ -38,10 +38,9 @@ std::string_view to_string(ProtocolKind kind) {
 
 PeerRateLimits::PeerRateLimits(size_t max_peers) : max_peers_(max_peers) { assert(max_peers >= 1); }
 
-bool PeerRateLimits::admit(const PeerId& peer, ProtocolKind kind, int64_t now_ns, uint32_t cost) {
+TokenBucket& PeerRateLimits::bucket(const PeerId& peer, ProtocolKind kind, int64_t now_ns) {
   const auto k = static_cast<size_t>(kind);
   assert(k < kPeerRateTable.size());
-  MutexLock lock(mutex_);
   auto it = index_.find(peer);
   if (it != index_.end()) {
     lru_.splice(lru_.begin(), lru_, it->second);  // iterators stay valid
@@ -54,11 +53,34 @@ bool PeerRateLimits::admit(const PeerId& peer, ProtocolKind kind, int64_t now_ns
     lru_.push_front(PeerBuckets{peer, {}});
     it = index_.emplace(peer, lru_.begin()).first;
   }
-  auto& bucket = it->second->buckets[k];
-  if (!bucket) bucket.emplace(kPeerRateTable[k].rate, kPeerRateTable[k].burst, now_ns);
-  if (bucket->take(now_ns, cost)) return true;
-  ++drops_[k];
+  auto& slot = it->second->buckets[k];
+  if (!slot) slot.emplace(kPeerRateTable[k].rate, kPeerRateTable[k].burst, now_ns);
+  return *slot;
+}
+
+bool PeerRateLimits::admit(const PeerId& peer, ProtocolKind kind, int64_t now_ns, uint32_t cost) {
+  MutexLock lock(mutex_);
+  if (bucket(peer, kind, now_ns).take(now_ns, cost)) return true;
+  ++drops_[static_cast<size_t>(kind)];
   return false;
+}
+
+int64_t PeerRateLimits::pace(const PeerId& peer, ProtocolKind kind, int64_t now_ns, uint32_t cost) {
+  MutexLock lock(mutex_);
+  TokenBucket& tokens = bucket(peer, kind, now_ns);
+  const int64_t wait = tokens.wait_ns(now_ns, cost);
+  if (wait == 0) {
+    [[maybe_unused]] const bool taken = tokens.take(now_ns, cost);
+    assert(taken);
+  } else if (wait < 0) {
+    ++drops_[static_cast<size_t>(kind)];
+  }
+  return wait;
+}
+
+void PeerRateLimits::count_drop(ProtocolKind kind) {
+  MutexLock lock(mutex_);
+  ++drops_[static_cast<size_t>(kind)];
 }
 
 void PeerRateLimits::remove_peer(const PeerId& peer) {

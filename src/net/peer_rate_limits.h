@@ -1,7 +1,8 @@
 // Per-peer, per-protocol rate limits: one token bucket for each (peer, protocol kind),
 // refilled at the rate in kPeerRateTable (docs/network.md "Rate limits" holds the same
-// table with reasons). A request or gossip message over its bucket is dropped, counted per
-// kind (metrics), and the caller reports Misbehavior::rate_limit_exceeded.
+// table with reasons). A gossip message over its bucket is dropped and counted per kind
+// (metrics); a request over its bucket is served later (pace()), and dropped, counted and
+// reported as Misbehavior::rate_limit_exceeded only when the wait would be too long.
 //
 // A peer's buckets are made on its first message and forgotten by remove_peer (on
 // disconnect); at most `max_peers` peers are tracked, the one idle longest is forgotten
@@ -43,13 +44,13 @@ struct PeerRate {
 };
 
 inline constexpr std::array<PeerRate, static_cast<size_t>(ProtocolKind::kCount)> kPeerRateTable{{
-    {TokenRate::per_minute(2), 4},       // status: a reconnecting peer, not a loop
-    {TokenRate::per_second(10), 40},     // headers: 2000 headers each; a syncing peer asks in turn
-    {TokenRate::per_second(128), 512},   // blocks: 4 requests x 16 blocks in flight, with room
-    {TokenRate::per_second(10), 50},     // blocktxn: one per compact block missing transactions
-    {TokenRate::per_second(200), 2000},  // tx: a busy mempool relaying to us
-    {TokenRate::per_second(200), 2000},  // vote: every validator votes each checkpoint
-    {TokenRate::per_second(2), 20},      // block gossip: blocks are minutes apart; reorgs burst
+    {TokenRate::per_minute(2), 4},         // status: a reconnecting peer, not a loop
+    {TokenRate::per_second(10), 40},       // headers: 2000 headers each; a syncing peer asks in turn
+    {TokenRate::per_second(1000), 1024},   // blocks: a syncing peer, paced rather than refused
+    {TokenRate::per_second(10), 50},       // blocktxn: one per compact block missing transactions
+    {TokenRate::per_second(1000), 10000},  // tx: a busy mempool relaying to us, bursts included
+    {TokenRate::per_second(200), 2000},    // vote: every validator votes each checkpoint
+    {TokenRate::per_second(10), 100},      // block gossip: minutes apart on mainnet; regtest bursts
 }};
 
 inline constexpr size_t kMaxRateLimitedPeers = 4096;
@@ -61,6 +62,12 @@ class PeerRateLimits {
   // Takes `cost` tokens from the peer's bucket for `kind`; false (counted as a drop) when it
   // holds fewer.
   bool admit(const PeerId& peer, ProtocolKind kind, int64_t now_ns, uint32_t cost = 1) EXCLUDES(mutex_);
+  // For requests: takes `cost` tokens and returns 0 when the bucket holds them; else
+  // returns the nanoseconds to wait before asking again (nothing taken, no drop counted),
+  // or -1 when it can never hold them (counted as a drop).
+  int64_t pace(const PeerId& peer, ProtocolKind kind, int64_t now_ns, uint32_t cost = 1) EXCLUDES(mutex_);
+  // Counts a drop of `kind` (a request whose wait was too long).
+  void count_drop(ProtocolKind kind) EXCLUDES(mutex_);
   void remove_peer(const PeerId& peer) EXCLUDES(mutex_);
 
   // Messages dropped per kind since start.
@@ -73,6 +80,8 @@ class PeerRateLimits {
     std::array<std::optional<TokenBucket>, static_cast<size_t>(ProtocolKind::kCount)> buckets;  // made on use
   };
   using Lru = std::list<PeerBuckets>;  // most recently used first
+
+  TokenBucket& bucket(const PeerId& peer, ProtocolKind kind, int64_t now_ns) REQUIRES(mutex_);
 
   const size_t max_peers_;
   mutable Mutex mutex_;

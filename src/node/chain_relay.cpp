@@ -184,7 +184,7 @@ asio::awaitable<void> NetworkService::State::serve_headers(net::Stream stream) {
   auto frame = co_await net::read_length_prefixed(stream, net::kMaxGetHeadersFrameBytes);
   if (!frame) co_return;
   count_message(headers_id, true);
-  if (!admit(peer, net::ProtocolKind::headers)) co_return;
+  if (!co_await pace(peer, net::ProtocolKind::headers)) co_return;
   auto request = net::decode_get_headers(*frame);
   if (!request) {
     misbehaved(peer, net::Misbehavior::malformed_message, "getheaders: " + request.error().message);
@@ -209,7 +209,8 @@ asio::awaitable<void> NetworkService::State::serve_blocks(net::Stream stream) {
     misbehaved(peer, net::Misbehavior::malformed_message, "getblocks: " + request.error().message);
     co_return;
   }
-  if (!admit(peer, net::ProtocolKind::blocks, static_cast<uint32_t>(request->hashes.size()))) co_return;
+  const auto cost = static_cast<uint32_t>(request->hashes.size());
+  if (!co_await pace(peer, net::ProtocolKind::blocks, cost)) co_return;
   for (const BlockHash& hash : request->hashes) {
     // Encoded on the chain thread: the bytes are what goes out.
     auto read = [this, hash]() -> std::optional<Bytes> {
@@ -230,7 +231,7 @@ asio::awaitable<void> NetworkService::State::serve_blocktxn(net::Stream stream) 
   auto frame = co_await net::read_length_prefixed(stream, net::max_get_block_txn_frame(params));
   if (!frame) co_return;
   count_message(blocktxn_id, true);
-  if (!admit(peer, net::ProtocolKind::blocktxn)) co_return;
+  if (!co_await pace(peer, net::ProtocolKind::blocktxn)) co_return;
   auto request = net::decode_get_block_txn(*frame);
   if (!request) {
     misbehaved(peer, net::Misbehavior::malformed_message, "getblocktxn: " + request.error().message);
@@ -442,7 +443,7 @@ asio::awaitable<Status> NetworkService::State::start_gossip() {
 net::ValidationResult NetworkService::State::validate_tx(const net::MessageId& id,
                                                          const net::pb::Message& message,
                                                          const net::PeerId& source) {
-  if (!admit(source, net::ProtocolKind::tx)) return net::ValidationResult::ignore;
+  if (!admit_gossip(source, net::ProtocolKind::tx)) return net::ValidationResult::ignore;
   auto tx = net::decode_tx_gossip(payload(message));
   if (!tx) {
     if (tx.error().code == ErrorCode::limit) return net::ValidationResult::ignore;  // policy, not a fault
@@ -474,7 +475,7 @@ net::ValidationResult NetworkService::State::validate_tx(const net::MessageId& i
 net::ValidationResult NetworkService::State::validate_vote(const net::MessageId& id,
                                                            const net::pb::Message& message,
                                                            const net::PeerId& source) {
-  if (!admit(source, net::ProtocolKind::vote)) return net::ValidationResult::ignore;
+  if (!admit_gossip(source, net::ProtocolKind::vote)) return net::ValidationResult::ignore;
   auto vote = net::decode_vote_gossip(payload(message));
   if (!vote) {
     misbehaved(source, net::Misbehavior::malformed_message, "vote: " + vote.error().message);
@@ -498,7 +499,7 @@ net::ValidationResult NetworkService::State::validate_vote(const net::MessageId&
 net::ValidationResult NetworkService::State::validate_block(const net::MessageId& id,
                                                             const net::pb::Message& message,
                                                             const net::PeerId& source) {
-  if (!admit(source, net::ProtocolKind::block_gossip)) return net::ValidationResult::ignore;
+  if (!admit_gossip(source, net::ProtocolKind::block_gossip)) return net::ValidationResult::ignore;
   auto compact = net::decode_compact_block(payload(message));
   if (!compact) {
     misbehaved(source, net::Misbehavior::invalid_compact_block, compact.error().message);
@@ -537,13 +538,18 @@ void NetworkService::State::on_compact_block(const net::PeerId& peer, const net:
   const BlockNode* parent = chain.find(compact.header.prev);
   net::PeerChainState announced{hash, compact.header.height, {}};
   if (parent == nullptr) {
-    // We are behind (or it is on a branch we lack): the download fetches its headers.
+    // We are behind (or it is on a branch we lack): the download fetches its headers. The
+    // announcement's work is unknown without them; its height above our tip is the claim
+    // that makes the download ask (the headers then show the real work; each announcement
+    // costs its proof of work).
     {
       const MutexLock lock(mutex);
       if (auto it = peers.find(peer); it != peers.end() && it->second.status) {
         announced.best_work = it->second.status->best_work;
       }
     }
+    if (compact.header.height > chain.tip().height())
+      announced.best_work = std::max(announced.best_work, chain.tip().work);
     if (auto total = announced.best_work.checked_add(node.rules().block_work(compact.header))) {
       announced.best_work = *total;
     }

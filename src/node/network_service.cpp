@@ -167,6 +167,16 @@ Status NetworkService::State::open() {
   for (size_t i = 0; i < kNetworkThreads; ++i) threads.emplace_back([this] { io.run(); });
 
   auto self = shared_from_this();
+  // Every --bootstrap peer at once (the operator chose them all); later the peer manager
+  // keeps the outbound slots filled from what discovery finds.
+  for (const net::Multiaddr& address : bootstrap) {
+    auto group = net::address_group(address);
+    if (!group) continue;
+    net::DialCandidate candidate{address.peer_id(), address, *group, false, true};
+    asio::co_spawn(
+        io, [self, candidate]() -> asio::awaitable<void> { (void)co_await self->dial(candidate); },
+        asio::detached);
+  }
   asio::co_spawn(
       io, [self]() -> asio::awaitable<void> { co_await self->peer_loop(); }, asio::detached);
   std::promise<Status> gossip_started;
@@ -342,7 +352,7 @@ asio::awaitable<void> NetworkService::State::handshake_outbound(net::PeerId peer
 
 asio::awaitable<void> NetworkService::State::serve_status(net::Stream stream) {
   const net::PeerId peer = stream.connection().remote_peer();
-  if (!admit(peer, net::ProtocolKind::status)) co_return;
+  if (!co_await pace(peer, net::ProtocolKind::status)) co_return;
   auto frame = co_await net::read_length_prefixed(stream, net::kMaxStatusFrameBytes);
   if (!frame) co_return;
   count_message(status_id, true);
@@ -661,10 +671,29 @@ void NetworkService::State::misbehaved(const net::PeerId& peer, net::Misbehavior
   if (verdict.banned) host->disconnect(peer, "banned: " + std::string(net::to_string(reason)));
 }
 
-bool NetworkService::State::admit(const net::PeerId& peer, net::ProtocolKind kind, uint32_t cost) {
-  if (limits.admit(peer, kind, now_ns(), cost)) return true;
-  misbehaved(peer, net::Misbehavior::rate_limit_exceeded, std::string(net::to_string(kind)));
+bool NetworkService::State::admit_gossip(const net::PeerId& peer, net::ProtocolKind kind) {
+  if (limits.admit(peer, kind, now_ns())) return true;
+  spdlog::debug("net rate limit: dropped a {} message from {}", net::to_string(kind), peer.to_base58());
   return false;
+}
+
+asio::awaitable<bool> NetworkService::State::pace(net::PeerId peer, net::ProtocolKind kind, uint32_t cost) {
+  const int64_t deadline = now_ns() + std::chrono::nanoseconds(kMaxRequestDelay).count();
+  asio::steady_timer timer(io);
+  for (;;) {
+    const int64_t now = now_ns();
+    const int64_t wait = limits.pace(peer, kind, now, cost);
+    if (wait == 0) co_return true;
+    if (wait > 0 && now + wait <= deadline) {
+      timer.expires_after(std::chrono::nanoseconds(wait));
+      boost::system::error_code ignored;
+      co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+      continue;
+    }
+    if (wait > 0) limits.count_drop(kind);
+    misbehaved(peer, net::Misbehavior::rate_limit_exceeded, std::string(net::to_string(kind)));
+    co_return false;
+  }
 }
 
 void NetworkService::State::count_message(const std::string& protocol, bool inbound) {

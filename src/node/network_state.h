@@ -50,6 +50,8 @@ namespace asio = boost::asio;
 inline constexpr std::chrono::seconds kHandshakeTimeout{10};
 // How long net_connect waits for the dial and the handshake.
 inline constexpr std::chrono::seconds kConnectTimeout{30};
+// The longest a request waits for its peer's rate limit before it is refused.
+inline constexpr std::chrono::seconds kMaxRequestDelay{5};
 // The peer loop's period: outbound dials, feelers, ban expiry, the sync tick, saving.
 inline constexpr std::chrono::milliseconds kPeerLoopInterval{500};
 inline constexpr std::chrono::seconds kPingInterval{60};
@@ -131,8 +133,13 @@ struct NetworkService::State : std::enable_shared_from_this<State> {
   // Reports misbehaviour: counted, scored, and the peer (and its group) banned at the threshold.
   void misbehaved(const net::PeerId& peer, net::Misbehavior reason, const std::string& detail)
       EXCLUDES(mutex);
-  // The per-peer token bucket of `kind`; a drop is counted and reported as misbehaviour.
-  bool admit(const net::PeerId& peer, net::ProtocolKind kind, uint32_t cost = 1);
+  // A gossip message against the sender's token bucket of `kind`: false (dropped and
+  // counted, no penalty: an honest relay forwards bursts too) when it is empty.
+  bool admit_gossip(const net::PeerId& peer, net::ProtocolKind kind);
+  // A request against the peer's token bucket: waits for the tokens (so a fast honest peer
+  // is slowed down, not refused), up to kMaxRequestDelay; past that the request is dropped
+  // and the peer penalised (rate_limit_exceeded). Whether to serve it.
+  asio::awaitable<bool> pace(net::PeerId peer, net::ProtocolKind kind, uint32_t cost = 1);
   void count_message(const std::string& protocol, bool inbound);
 
   // ---- chain_relay.cpp ----

@@ -35,6 +35,15 @@ bool TokenBucket::take(int64_t now_ns, uint32_t cost) {
   return true;
 }
 
+int64_t TokenBucket::wait_ns(int64_t now_ns, uint32_t cost) {
+  refill(now_ns);
+  const uint64_t needed = static_cast<uint64_t>(cost) * units_per_token_;
+  if (needed > capacity_) return -1;
+  if (units_ >= needed) return 0;
+  // Below capacity_ / rate + 1 nanoseconds (see refill), so it fits in int64.
+  return static_cast<int64_t>((needed - units_ + rate_units_per_ns_ - 1) / rate_units_per_ns_);
+}
+
 uint32_t TokenBucket::available(int64_t now_ns) {
   refill(now_ns);
   return static_cast<uint32_t>(units_ / units_per_token_);

@@ -42,6 +42,9 @@ class TokenBucket {
   bool take(int64_t now_ns, uint32_t cost = 1);
   // Whole tokens available at `now_ns` (refills first).
   uint32_t available(int64_t now_ns);
+  // Nanoseconds from `now_ns` until take(cost) would succeed: 0 if it would now; -1 if
+  // never (a cost above the burst). Takes nothing.
+  int64_t wait_ns(int64_t now_ns, uint32_t cost = 1);
 
  private:
   void refill(int64_t now_ns);

@@ -57,6 +57,21 @@ TEST(PeerRateLimits, CostCountsBlocks) {
   EXPECT_EQ(limits.drops()[index(ProtocolKind::blocks)], 2u);
 }
 
+TEST(PeerRateLimits, PaceAsksToWaitInsteadOfDropping) {
+  PeerRateLimits limits;
+  const PeerId peer = peer_for(1);
+  const PeerRate headers = kPeerRateTable[index(ProtocolKind::headers)];
+  for (uint32_t i = 0; i < headers.burst; ++i) EXPECT_EQ(limits.pace(peer, ProtocolKind::headers, 0), 0) << i;
+  const int64_t wait = limits.pace(peer, ProtocolKind::headers, 0);
+  EXPECT_EQ(wait, headers.rate.period_ns / headers.rate.tokens) << "one token's time";
+  EXPECT_EQ(limits.drops()[index(ProtocolKind::headers)], 0u) << "a wait is not a drop";
+  EXPECT_EQ(limits.pace(peer, ProtocolKind::headers, wait), 0);
+  EXPECT_EQ(limits.pace(peer, ProtocolKind::headers, wait, headers.burst + 1), -1) << "never: counted";
+  EXPECT_EQ(limits.drops()[index(ProtocolKind::headers)], 1u);
+  limits.count_drop(ProtocolKind::headers);
+  EXPECT_EQ(limits.drops()[index(ProtocolKind::headers)], 2u);
+}
+
 TEST(PeerRateLimits, RemovePeerForgetsItsBuckets) {
   PeerRateLimits limits;
   const PeerId peer = peer_for(1);

@@ -16,6 +16,7 @@
 #include "net/host.h"
 #include "net/host_support.h"
 #include "net/multiformats.h"
+#include "net/peer_rate_limits.h"
 #include "node/running_node.h"
 #include "primitives/sighash.h"
 #include "support/temp_dir.h"
@@ -207,8 +208,9 @@ TEST(NetworkService, GarbageBansThePeerAndItsGroupAcrossARestart) {
   EXPECT_FALSE(banned_group());
 }
 
-// An attacker that floods the transaction topic with distinct transactions spending
-// outputs nobody has (orphans: no misbehaviour in themselves, but far over the rate limit).
+// An attacker floods the transaction topic: first with distinct transactions spending outputs
+// nobody has (orphans: not invalid, but far over the rate limit, so most are dropped unseen),
+// then with transactions the consensus rules refuse (no inputs), which get it banned.
 TEST(NetworkService, ATransactionFloodIsRateLimitedWhileBlocksFlow) {
   TempDir a_dir;
   TempDir b_dir;
@@ -241,15 +243,16 @@ TEST(NetworkService, ATransactionFloodIsRateLimitedWhileBlocksFlow) {
                .size() == 1;
   }));
 
-  constexpr size_t kFlood = 5'000;
-  for (size_t i = 0; i < kFlood; ++i) {
+  // Twice the tx bucket's burst, faster than it refills.
+  const size_t flood = 2 * net::kPeerRateTable[static_cast<size_t>(net::ProtocolKind::tx)].burst;
+  for (size_t i = 0; i < flood; ++i) {
     Transaction tx;
     Hash256 unknown;
     for (size_t byte = 0; byte < 8; ++byte) unknown.bytes[byte] = static_cast<uint8_t>((i + 1) >> (8 * byte));
     tx.inputs = {TxIn{OutPoint{unknown, 0}, {}}};
     tx.outputs = {TxOut{1'000, test::miner_lock()}};
     auto published = net::testing::run(thread.io, gossip->publish(topic, encode(tx)));
-    if (!published || !published->ok()) break;  // disconnected: banned
+    ASSERT_TRUE(published && published->ok()) << "orphans cost no points: the attacker stays connected";
   }
   // Blocks keep flowing from a to b meanwhile.
   ASSERT_TRUE(a->node().generate(3, test::miner_lock()).ok());
@@ -257,8 +260,19 @@ TEST(NetworkService, ATransactionFloodIsRateLimitedWhileBlocksFlow) {
   ASSERT_TRUE(wait_until([&] { return b->network().stats().rate_limited.contains("tx"); }));
   const NetworkStats stats = b->network().stats();
   EXPECT_GT(stats.rate_limited.at("tx"), 0u);
-  EXPECT_TRUE(wait_until([&] { return !b->network().bans().empty(); })) << "the flooder is banned in the end";
   EXPECT_LE(b->on_chain([&] { return b->node().mempool().orphan_count(); }), kMaxOrphans);
+  EXPECT_TRUE(b->network().bans().empty()) << "dropped over the rate, not punished";
+
+  // Wait for the bucket to refill, then invalid transactions: ten cost the ban threshold.
+  std::this_thread::sleep_for(1500ms);
+  for (uint64_t i = 0; i < 20; ++i) {
+    Transaction invalid;
+    invalid.outputs = {TxOut{i + 1, test::miner_lock()}};
+    auto published = net::testing::run(thread.io, gossip->publish(topic, encode(invalid)));
+    if (!published || !published->ok()) break;  // disconnected: banned
+  }
+  EXPECT_TRUE(wait_until([&] { return !b->network().bans().empty(); })) << "the invalid flood is banned";
+  EXPECT_GE(b->network().stats().misbehavior["invalid_transaction"], 10u);
   gossip->stop();
   host->stop();
 }

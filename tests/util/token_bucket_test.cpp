@@ -73,5 +73,18 @@ TEST(TokenBucket, BoundsAndExtremes) {
   EXPECT_EQ(fast.available(1), kMaxTokenBucketBurst);  // 1e6 tokens per ns
 }
 
+TEST(TokenBucket, WaitIsTheTimeUntilTakeSucceeds) {
+  TokenBucket bucket(TokenRate::per_second(10), 2, 0);  // one token per 100 ms
+  EXPECT_EQ(bucket.wait_ns(0, 2), 0);
+  ASSERT_TRUE(bucket.take(0, 2));
+  EXPECT_EQ(bucket.wait_ns(0), kSecond / 10);
+  EXPECT_EQ(bucket.wait_ns(0, 2), 2 * kSecond / 10);
+  EXPECT_EQ(bucket.wait_ns(kSecond / 10 - 1), 1);  // waiting takes nothing
+  EXPECT_FALSE(bucket.take(kSecond / 10 - 1));
+  EXPECT_EQ(bucket.wait_ns(kSecond / 10), 0);
+  EXPECT_TRUE(bucket.take(kSecond / 10));
+  EXPECT_EQ(bucket.wait_ns(kSecond, 3), -1) << "over the burst: never";
+}
+
 }  // namespace
 }  // namespace cairn
