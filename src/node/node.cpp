@@ -382,8 +382,14 @@ void Node::mine_step() {
     io_.stop();
     return;
   }
-  if (*slice == Slice::wait) {
-    mine_timer_.expires_after(kStopPollInterval);
+  // After a block, --mine-interval's pause (a devnet's pace); after timestamps ran ahead of
+  // the clock, a short one.
+  const auto pause = *slice == Slice::wait ? kStopPollInterval
+                     : *slice == Slice::mined && options_.mine_interval_ms
+                         ? std::chrono::milliseconds(options_.mine_interval_ms)
+                         : std::chrono::milliseconds(0);
+  if (pause.count() > 0) {
+    mine_timer_.expires_after(pause);
     mine_timer_.async_wait([this](const boost::system::error_code& ec) {
       if (!ec) mine_step();
     });

@@ -122,6 +122,11 @@ void add_node_options(CLI::App& app, NodeOptions& options) {
   app.add_option("--mine-to", options.mine_to,
                  "Address the mined blocks' coinbase pays (required with --mine except on regtest)");
   app.add_option("--mine-threads", options.mine_threads, "Threads searching nonces")->capture_default_str();
+  app.add_option("--mine-interval", options.mine_interval_ms,
+                 "Milliseconds to pause after each mined block (a devnet's pace; regtest's proof of work is "
+                 "trivial)")
+      ->check(CLI::Range(uint64_t{0}, kMaxMineIntervalMs))
+      ->capture_default_str();
   app.add_option("--prune", options.prune,
                  "Keep only the last N blocks' bodies and undo data (0: keep all, an archive node; "
                  "else at least " +
@@ -252,6 +257,7 @@ Result<ResolvedNodeOptions> resolve_node_options(const NodeOptions& options) {
                  "--mine-threads: expected 1 to " + std::to_string(kMaxMineThreads)};
   }
   out.mine_threads = options.mine_threads;
+  out.mine_interval_ms = options.mine_interval_ms;
   if (options.prune != 0 && options.prune < kMinPruneDepth) {
     return Error{ErrorCode::invalid_argument, "--prune: " + std::to_string(options.prune) +
                                                   " blocks is too few to survive reorganisations; use 0 "

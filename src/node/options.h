@@ -70,10 +70,11 @@ struct NodeOptions {
   std::string rpc_tls_key;
   bool no_rpc = false;
   bool mine = false;
-  std::string mine_to;        // address the coinbase pays
-  unsigned mine_threads = 1;  // nonce-search threads
-  uint64_t prune = 0;         // 0: archive; N: keep the last N blocks' bodies and undo
-  bool check_chain = false;   // audit the chain state and exit
+  std::string mine_to;            // address the coinbase pays
+  unsigned mine_threads = 1;      // nonce-search threads
+  uint64_t mine_interval_ms = 0;  // pause after each mined block
+  uint64_t prune = 0;             // 0: archive; N: keep the last N blocks' bodies and undo
+  bool check_chain = false;       // audit the chain state and exit
   bool check_chain_replay = false;
   std::string validator_key;
   std::string validator_password_file;
@@ -143,6 +144,10 @@ struct ResolvedNodeOptions {
   // to kBurnLock (nobody can spend it: regtest coins are worthless anyway).
   OutputLock mine_to;
   unsigned mine_threads = 1;
+  // A pause after each block --mine finds (0: none; the proof of work alone sets the pace).
+  // Regtest's work is trivial, so a devnet of several miners needs one to avoid a fork per
+  // block.
+  uint64_t mine_interval_ms = 0;
   uint64_t prune_depth = 0;
   bool check_chain = false;
   bool check_chain_replay = false;  // implies check_chain
@@ -162,6 +167,7 @@ Result<WeakSubjectivityCheckpoint> parse_checkpoint(std::string_view text);
 // network can produce between checkpoints, and a day of blocks for peers to sync from.
 inline constexpr uint64_t kMinPruneDepth = 288;
 inline constexpr unsigned kMaxMineThreads = 256;
+inline constexpr uint64_t kMaxMineIntervalMs = 3'600'000;
 // A key hash no key hashes to (all zero): regtest's default coinbase lock.
 inline constexpr OutputLock kBurnLock{};
 

@@ -256,6 +256,12 @@ TEST(NodeOptions, PeerLimitsHaveDefaultsAndBounds) {
   EXPECT_TRUE(set->p2p.mdns);
   EXPECT_FALSE(set->p2p.enabled);
 
+  auto paced = parse({"--network", "regtest", "--mine", "--mine-interval", "2000"});
+  ASSERT_TRUE(paced.ok()) << paced.error().message;
+  EXPECT_EQ(paced->mine_interval_ms, 2000u);
+  EXPECT_THROW(
+      (void)parse({"--network", "regtest", "--mine-interval", std::to_string(kMaxMineIntervalMs + 1)}),
+      CLI::ValidationError);
   EXPECT_THROW((void)parse({"--network", "regtest", "--max-inbound", std::to_string(kMaxP2pConnections + 1)}),
                CLI::ValidationError);
   EXPECT_TRUE(parse({"--network", "regtest", "--max-outbound", std::to_string(kMaxP2pConnections)}).ok());
