@@ -6,7 +6,15 @@
 //           miner_generate over HTTP (regtest): how long until every subscriber has each head.
 //   fill    makes a heavy block on a regtest node (the heavy request's subject): mines coinbases
 //           to a fresh key, splits them into many outputs, spends each output in its own
-//           signed transaction (tx_send_raw) and mines them all into one block.
+//           signed transaction (tx_send_raw) and mines them all into one block; with
+//           --no-mine the spends are left in the mempool (for a test that waits until
+//           gossip spread them before it mines: compact-block reconstruction).
+//   bond    makes validators on a regtest node: mines a coinbase per --voting-key to a fresh
+//           key and, once they are mature, sends one signed bond transaction per voting key
+//           (stake --stake, owner the fresh key); mines them into one block unless --no-mine
+//           (then a node's own miner includes them).
+//   fund    mines coinbases to the --key-seed key until it has --coinbases mature ones (so
+//           that later fill or bond runs with that seed mine nothing for their funds).
 //
 // One result object (JSON) on stdout. Runs on one thread: on a 2-core machine the other core
 // is the server's.
@@ -32,6 +40,7 @@
 #include "net/coro.h"
 #include "primitives/address.h"
 #include "primitives/sighash.h"
+#include "primitives/staking.h"
 #include "primitives/transaction.h"
 #include "rpc/auth.h"
 #include "rpc/cookie.h"
@@ -215,6 +224,15 @@ json call_sync(const Target& target, const std::string& method, json params) {
   io.run();
   if (failure) std::rethrow_exception(failure);
   return std::move(*result);
+}
+
+// The key whose coinbases fill, bond and fund spend: from --key-seed (hex; so that several
+// runs share funds), else a fresh one.
+cairn::KeyPair owner_key(const std::string& seed_hex) {
+  if (seed_hex.empty()) return cairn::KeyPair::generate();
+  auto seed = cairn::Seed::from_hex(seed_hex);
+  if (!seed) throw std::runtime_error("--key-seed: not 32 bytes of hex");
+  return cairn::KeyPair::from_seed(*seed);
 }
 
 // A fresh key's regtest address: where the benchmark's coinbases go.
@@ -486,26 +504,39 @@ json wait_for_node(const Target& target, double seconds) {
   }
 }
 
-json run_fill(const Target& target, size_t transactions, size_t outputs_per_split) {
-  const auto start = Clock::now();
-  const cairn::KeyPair key = cairn::KeyPair::generate();
-  const cairn::OutputLock lock = cairn::key_hash_lock(key.public_key());
-  const std::string address = cairn::encode_address(cairn::Network::regtest, lock);
+// The network's genesis hash, from a regtest node (fill and bond sign for regtest only).
+cairn::Hash256 regtest_genesis(const Target& target) {
   const json info = wait_for_node(target, 10);
-  if (info["network"] != "regtest") throw std::runtime_error("fill needs a regtest node");
-  const auto genesis = cairn::Hash256::from_hex(info["genesis_hash"].get<std::string>()).value();
-  const size_t splits = (transactions + outputs_per_split - 1) / outputs_per_split;
+  if (info["network"] != "regtest") throw std::runtime_error("this mode needs a regtest node");
+  return cairn::Hash256::from_hex(info["genesis_hash"].get<std::string>()).value();
+}
 
-  // Coinbases to the key, then blocks until enough of them are mature.
-  json generate = {{"count", splits}, {"address", address}};
-  call_sync(target, "miner_generate", std::move(generate));
+// At least `count` mature coinbases of `address`: those it has, and the shortfall mined now
+// (miner_generate), then blocks one at a time until enough of them are mature.
+std::vector<Coin> mine_mature_coinbases(const Target& target, const std::string& address,
+                                        const cairn::OutputLock& lock, size_t count) {
   std::vector<Coin> coins = mature_coinbases(target, address, lock);
-  for (int mined = 0; coins.size() < splits; ++mined) {
+  if (coins.size() >= count) return coins;
+  json generate = {{"count", count - coins.size()}, {"address", address}};
+  call_sync(target, "miner_generate", std::move(generate));
+  coins = mature_coinbases(target, address, lock);
+  for (int mined = 0; coins.size() < count; ++mined) {
     if (mined == kMaxMaturityBlocks) throw std::runtime_error("coinbases never matured");
     json one = {{"count", 1}, {"address", address}};
     call_sync(target, "miner_generate", std::move(one));
     coins = mature_coinbases(target, address, lock);
   }
+  return coins;
+}
+
+json run_fill(const Target& target, const cairn::KeyPair& key, size_t transactions, size_t outputs_per_split,
+              bool mine) {
+  const auto start = Clock::now();
+  const cairn::OutputLock lock = cairn::key_hash_lock(key.public_key());
+  const std::string address = cairn::encode_address(cairn::Network::regtest, lock);
+  const auto genesis = regtest_genesis(target);
+  const size_t splits = (transactions + outputs_per_split - 1) / outputs_per_split;
+  const std::vector<Coin> coins = mine_mature_coinbases(target, address, lock, splits);
 
   // Each coinbase split into outputs_per_split outputs, confirmed in one block (so that the
   // spends below have confirmed parents: no mempool ancestor limits).
@@ -527,13 +558,86 @@ json run_fill(const Target& target, size_t transactions, size_t outputs_per_spli
     const Coin& coin = outputs[i];
     send_raw(target, signed_spend(key, lock, coin, split_values(coin.output.value - kSpendFee, 2), genesis));
   }
+  if (!mine) {
+    return {{"mode", "fill"},
+            {"mined", false},
+            {"sent", transactions},
+            {"address", address},
+            {"seconds", std::chrono::duration<double>(Clock::now() - start).count()}};
+  }
   const json block = mine_one(target, address, transactions + 1);
   return {{"mode", "fill"},
+          {"mined", true},
           {"hash", block["hash"]},
           {"height", block["height"]},
           {"tx_count", block["tx_count"]},
           {"size", block["size"]},
           {"address", address},
+          {"seconds", std::chrono::duration<double>(Clock::now() - start).count()}};
+}
+
+// ---- bond mode ------------------------------------------------------------------------------
+
+// A bond of `stake` for `voting_key` paid from `coin` (a coin of `key`), owned by `key`'s
+// lock, the change less kSpendFee back to it, signed (tests/chain/regtest_fixture.h
+// signed_bond, with a key of our own).
+cairn::Transaction signed_bond(const cairn::KeyPair& key, const cairn::OutputLock& lock, const Coin& coin,
+                               const cairn::PublicKey& voting_key, cairn::Amount stake,
+                               const cairn::Hash256& genesis) {
+  if (coin.output.value < stake + kSpendFee) throw std::runtime_error("a coinbase is too small for the bond");
+  cairn::Transaction tx;
+  tx.inputs = {cairn::TxIn{coin.outpoint, {}}};
+  tx.outputs = {cairn::TxOut{coin.output.value - stake - kSpendFee, lock}};
+  tx.payload = cairn::Payload{cairn::PayloadKind::bond,
+                              cairn::encode_bond_body(cairn::BondBody{voting_key, lock, stake})};
+  const std::vector<cairn::TxOut> spent = {coin.output};
+  const auto digests = cairn::compute_sighash_digests(tx, spent).value();
+  const auto all = static_cast<uint8_t>(cairn::SighashType::all);
+  const cairn::Hash256 message = cairn::signature_hash(tx, digests, 0, all, genesis).value();
+  tx.inputs[0].witness = cairn::KeySpend{key.public_key(), cairn::TypedSignature{key.sign(message), all}};
+  return tx;
+}
+
+json run_bond(const Target& target, const cairn::KeyPair& key, const std::vector<std::string>& voting_keys,
+              cairn::Amount stake, bool mine) {
+  const auto start = Clock::now();
+  std::vector<cairn::PublicKey> keys;
+  for (const std::string& hex : voting_keys) {
+    auto parsed = cairn::PublicKey::from_hex(hex);
+    if (!parsed) throw std::runtime_error("--voting-key " + hex + ": not 32 bytes of hex");
+    keys.push_back(*parsed);
+  }
+  const cairn::OutputLock lock = cairn::key_hash_lock(key.public_key());
+  const std::string address = cairn::encode_address(cairn::Network::regtest, lock);
+  const auto genesis = regtest_genesis(target);
+  const std::vector<Coin> coins = mine_mature_coinbases(target, address, lock, keys.size());
+  json bonds = json::array();
+  for (size_t i = 0; i < keys.size(); ++i) {
+    const cairn::Transaction tx = signed_bond(key, lock, coins[i], keys[i], stake, genesis);
+    send_raw(target, tx);
+    bonds.push_back(cairn::txid(tx).hex());
+  }
+  json out = {{"mode", "bond"}, {"bonds", std::move(bonds)}, {"owner", address}, {"mined", mine}};
+  if (mine) {
+    const json block = mine_one(target, address, keys.size() + 1);
+    out["hash"] = block["hash"];
+    out["height"] = block["height"];
+  }
+  out["seconds"] = std::chrono::duration<double>(Clock::now() - start).count();
+  return out;
+}
+
+// ---- fund mode ------------------------------------------------------------------------------
+
+json run_fund(const Target& target, const cairn::KeyPair& key, size_t coinbases) {
+  const auto start = Clock::now();
+  const cairn::OutputLock lock = cairn::key_hash_lock(key.public_key());
+  const std::string address = cairn::encode_address(cairn::Network::regtest, lock);
+  regtest_genesis(target);
+  const std::vector<Coin> coins = mine_mature_coinbases(target, address, lock, coinbases);
+  return {{"mode", "fund"},
+          {"address", address},
+          {"mature_coinbases", coins.size()},
           {"seconds", std::chrono::duration<double>(Clock::now() - start).count()}};
 }
 
@@ -553,11 +657,17 @@ int main(int argc, char** argv) {
   std::string mine_to;
   size_t transactions = 1'000;
   size_t outputs_per_split = 100;
+  bool no_mine = false;
+  std::vector<std::string> voting_keys;
+  cairn::Amount stake = 10 * cairn::kCoin;
+  std::string key_seed;
+  size_t coinbases = 1;
   app.add_option("--address", address, "cairnd's RPC address");
   app.add_option("--port", port, "cairnd's RPC port")->required();
   app.add_option("--cookie", cookie,
                  "the RPC cookie file (<network datadir>/rpc.cookie) to authenticate with");
-  app.add_option("--mode", mode, "http, fanout or fill")->check(CLI::IsMember({"http", "fanout", "fill"}));
+  app.add_option("--mode", mode, "http, fanout, fill, bond or fund")
+      ->check(CLI::IsMember({"http", "fanout", "fill", "bond", "fund"}));
   app.add_option("--method", method, "http: the method to call");
   app.add_option("--params", params, "http: the params, as JSON");
   app.add_option("--connections", connections, "http: connections; fanout: WebSocket subscribers")
@@ -571,7 +681,21 @@ int main(int argc, char** argv) {
   app.add_option("--outputs-per-split", outputs_per_split,
                  "fill: outputs of each coinbase-splitting transaction")
       ->check(CLI::Range(size_t{2}, kMaxSplitOutputs));
+  app.add_flag("--no-mine", no_mine,
+               "fill: leave the spends in the mempool; bond: leave the bonds to the node's miner");
+  app.add_option("--voting-key", voting_keys, "bond: a validator's voting public key (hex); repeatable");
+  app.add_option("--stake", stake, "bond: the stake of each bond, in base units")
+      ->check(CLI::Range(cairn::Amount{1}, 40 * cairn::kCoin));
+  app.add_option("--key-seed", key_seed,
+                 "fill, bond, fund: the 32-byte seed (hex) of the key whose coinbases pay (default: a "
+                 "fresh key); runs with one seed share its mature coinbases");
+  app.add_option("--coinbases", coinbases, "fund: mature coinbases the key must have")
+      ->check(CLI::Range(size_t{1}, size_t{1'000}));
   CLI11_PARSE(app, argc, argv);
+  if (mode == "bond" && voting_keys.empty()) {
+    std::cerr << "cairn_rpc_load: --mode bond needs at least one --voting-key\n";
+    return 1;
+  }
 
   try {
     Target target;
@@ -593,8 +717,12 @@ int main(int argc, char** argv) {
       result["method"] = method;
     } else if (mode == "fanout") {
       result = run_fanout(target, mine_to.empty() ? fresh_address() : mine_to, connections, blocks);
+    } else if (mode == "fill") {
+      result = run_fill(target, owner_key(key_seed), transactions, outputs_per_split, !no_mine);
+    } else if (mode == "bond") {
+      result = run_bond(target, owner_key(key_seed), voting_keys, stake, !no_mine);
     } else {
-      result = run_fill(target, transactions, outputs_per_split);
+      result = run_fund(target, owner_key(key_seed), coinbases);
     }
     std::cout << result.dump() << "\n";
     return 0;
