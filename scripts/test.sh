@@ -11,4 +11,5 @@ ctest --test-dir build --output-on-failure --timeout 600 -j "$(nproc)"
 bash scripts/fuzz.sh
 bash scripts/bench.sh --quick
 bash bench/rpc_bench.sh --quick --no-build
+bash bench/p2p_bench.sh --quick --no-build
 echo "test.sh: all stages passed in $(( $(date +%s) - start )) s"
