@@ -335,6 +335,24 @@ void NetworkService::State::log_sync_progress(const net::BlockSync::Progress& pr
                progress.peers, progress.blocks_in_flight);
 }
 
+asio::awaitable<Result<Bytes>> NetworkService::State::request_one(net::PeerId peer,
+                                                                  const std::string& protocol, Bytes message,
+                                                                  size_t reply_cap) {
+  const std::vector<std::string> protocols{protocol};
+  auto stream = co_await host->new_stream(peer, protocols);
+  if (!stream) co_return stream.error();
+  const Status written = co_await write_frame(*stream, message);
+  if (!written) {
+    co_await finish_stream(*stream);
+    co_return written.error();
+  }
+  count_message(protocol, false);
+  auto frame = co_await net::read_length_prefixed(*stream, reply_cap);
+  co_await finish_stream(*stream);
+  if (frame) count_message(protocol, true);
+  co_return frame;
+}
+
 asio::awaitable<void> NetworkService::State::fetch_headers(net::BlockSync::HeadersRequest request) {
   const net::PeerId peer = request.peer;
   const uint64_t id = request.id;
@@ -345,26 +363,12 @@ asio::awaitable<void> NetworkService::State::fetch_headers(net::BlockSync::Heade
       self->drive_sync();
     });
   };
-  const std::vector<std::string> protocols{headers_id};
-  auto stream = co_await host->new_stream(peer, protocols);
-  if (!stream) {
-    failed();
-    co_return;
-  }
   net::GetHeaders message{std::move(request.locator), request.stop, request.max_count};
-  const Bytes encoded = net::encode(message);
-  if (!co_await write_frame(*stream, encoded)) {
-    failed();
-    co_return;
-  }
-  count_message(headers_id, false);
-  auto frame = co_await net::read_length_prefixed(*stream, net::kMaxHeadersFrameBytes);
-  co_await finish_stream(*stream);
+  auto frame = co_await request_one(peer, headers_id, net::encode(message), net::kMaxHeadersFrameBytes);
   if (!frame) {
     failed();
     co_return;
   }
-  count_message(headers_id, true);
   auto reply = net::decode_headers(*frame);
   if (!reply) {
     misbehaved(peer, net::Misbehavior::malformed_message, "headers: " + reply.error().message);
@@ -626,26 +630,16 @@ asio::awaitable<void> NetworkService::State::fetch_block_transactions(
     net::PeerId peer, std::shared_ptr<net::PartialBlock> partial) {
   const BlockHash hash = partial->block_hash();
   net::GetBlockTxn message{hash, partial->missing()};
-  const std::vector<std::string> protocols{blocktxn_id};
-  auto stream = co_await host->new_stream(peer, protocols);
+  auto frame = co_await request_one(peer, blocktxn_id, net::encode(message), net::max_block_frame(params));
   std::optional<net::BlockTxn> reply;
-  if (stream) {
-    const Bytes encoded = net::encode(message);
-    if (co_await write_frame(*stream, encoded)) {
-      count_message(blocktxn_id, false);
-      auto frame = co_await net::read_length_prefixed(*stream, net::max_block_frame(params));
-      if (frame) {
-        count_message(blocktxn_id, true);
-        auto decoded = net::decode_block_txn(*frame);
-        if (decoded && decoded->block == hash) {
-          reply = std::move(*decoded);
-        } else {
-          misbehaved(peer, net::Misbehavior::invalid_block_transactions,
-                     decoded ? "a blocktxn reply for another block" : decoded.error().message);
-        }
-      }
+  if (frame) {
+    auto decoded = net::decode_block_txn(*frame);
+    if (decoded && decoded->block == hash) {
+      reply = std::move(*decoded);
+    } else {
+      misbehaved(peer, net::Misbehavior::invalid_block_transactions,
+                 decoded ? "a blocktxn reply for another block" : decoded.error().message);
     }
-    co_await finish_stream(*stream);
   }
   if (!reply) {
     co_await fetch_full_block(peer, hash);
@@ -673,27 +667,18 @@ asio::awaitable<void> NetworkService::State::fetch_block_transactions(
 
 asio::awaitable<void> NetworkService::State::fetch_full_block(net::PeerId peer, BlockHash hash) {
   ++compact_full_fallback;
-  const std::vector<std::string> protocols{blocks_id};
-  auto stream = co_await host->new_stream(peer, protocols);
-  if (!stream) co_return;
   net::GetBlocks message{{hash}};
-  const Bytes encoded = net::encode(message);
+  auto frame = co_await request_one(peer, blocks_id, net::encode(message), net::max_block_frame(params));
   std::optional<Block> block;
-  if (co_await write_frame(*stream, encoded)) {
-    count_message(blocks_id, false);
-    auto frame = co_await net::read_length_prefixed(*stream, net::max_block_frame(params));
-    if (frame) {
-      count_message(blocks_id, true);
-      auto decoded = decode_block(*frame);
-      if (decoded && block_hash(decoded->header) == hash) {
-        block = std::move(*decoded);
-      } else {
-        misbehaved(peer, net::Misbehavior::malformed_message,
-                   decoded ? "a block other than the one asked for" : decoded.error().message);
-      }
+  if (frame) {
+    auto decoded = decode_block(*frame);
+    if (decoded && block_hash(decoded->header) == hash) {
+      block = std::move(*decoded);
+    } else {
+      misbehaved(peer, net::Misbehavior::malformed_message,
+                 decoded ? "a block other than the one asked for" : decoded.error().message);
     }
   }
-  co_await finish_stream(*stream);
   // Without it, the block download gets it through the announcement (update_peer).
   if (!block) co_return;
   auto self = shared_from_this();

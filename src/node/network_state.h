@@ -48,8 +48,6 @@ namespace asio = boost::asio;
 
 // How long a new connection may take to complete the status handshake.
 inline constexpr std::chrono::seconds kHandshakeTimeout{10};
-// How long net_connect waits for the dial and the handshake.
-inline constexpr std::chrono::seconds kConnectTimeout{30};
 // The longest a request waits for its peer's rate limit before it is refused.
 inline constexpr std::chrono::seconds kMaxRequestDelay{5};
 // The peer loop's period: outbound dials, feelers, ban expiry, the sync tick, saving.
@@ -151,6 +149,9 @@ struct NetworkService::State : std::enable_shared_from_this<State> {
   asio::awaitable<void> serve_blocktxn(net::Stream stream);
   // Chain thread: the sync engine's requests and verdicts carried out.
   void drive_sync();
+  // One request and its one-frame reply on a new stream to `peer`, both counted.
+  asio::awaitable<Result<Bytes>> request_one(net::PeerId peer, const std::string& protocol, Bytes message,
+                                             size_t reply_cap);
   asio::awaitable<void> fetch_headers(net::BlockSync::HeadersRequest request);
   asio::awaitable<void> fetch_blocks(net::BlockSync::BlocksRequest request);
   void sync_peer_added(const net::PeerId& peer, const net::StatusMessage& status);
