@@ -129,6 +129,43 @@ TEST(NetworkService, TransactionsGossipAndBlocksRebuildFromTheMempool) {
   EXPECT_EQ(peers[0].transactions_received, kSpends);
 }
 
+// Transactions a receiver never saw (they reached the miner's pool before the receiver
+// connected) come with one blocktxn round trip.
+TEST(NetworkService, MissingTransactionsComeByBlocktxn) {
+  TempDir a_dir;
+  TempDir b_dir;
+  auto a = start(a_dir);
+  ASSERT_TRUE(a);
+  const uint64_t maturity = a->node().params().coinbase_maturity;
+  constexpr size_t kSpends = 5;
+  ASSERT_TRUE(a->node().generate(maturity + kSpends, test::miner_lock()).ok());
+  const BlockHash genesis = a->node().params().genesis_hash;
+  for (uint64_t height = 1; height <= kSpends; ++height) {
+    const MempoolVerdict verdict = a->on_chain([&] {
+      const Block block = a->node().chain().read_block(a->node().chain().at_height(height)->hash).value();
+      return a->node().submit_transaction(signed_spend(block.transactions.at(0), 1, genesis));
+    });
+    ASSERT_EQ(verdict.status, TxStatus::accepted) << to_string(verdict.reason);
+  }
+  auto b = start(b_dir, {.bootstrap = {a->address()}});
+  ASSERT_TRUE(b);
+  ASSERT_TRUE(wait_until([&] { return b->height() == maturity + kSpends; }));
+  ASSERT_TRUE(wait_until([&] { return handshaken_peers(a->network()) == 1; }));
+  EXPECT_EQ(b->on_chain([&] { return b->node().mempool().size(); }), 0u) << "b never saw them";
+
+  ASSERT_TRUE(a->node().generate(1, test::miner_lock()).ok());
+  ASSERT_TRUE(wait_until([&] { return b->height() == maturity + kSpends + 1; }));
+  const NetworkStats stats = b->network().stats();
+  EXPECT_EQ(stats.compact_blocks_received, 1u);
+  EXPECT_EQ(stats.blocktxn_requests, 1u);
+  EXPECT_EQ(stats.compact_blocks_with_blocktxn, 1u);
+  EXPECT_EQ(stats.compact_blocks_full_fallback, 0u);
+  const std::string blocktxn = net::blocktxn_protocol(Network::regtest);
+  ASSERT_TRUE(stats.protocols.contains(blocktxn));
+  EXPECT_EQ(stats.protocols.at(blocktxn).messages_out, 1u);
+  EXPECT_EQ(stats.protocols.at(blocktxn).messages_in, 1u);
+}
+
 // An attacker's libp2p host, dialling from `source` (a loopback address of its own).
 struct Attacker {
   explicit Attacker(const std::string& source) {
