@@ -78,7 +78,12 @@ void remember(std::set<T>& set, std::deque<T>& order, const T& value, size_t bou
 }  // namespace
 
 void NetworkService::State::attach_to_chain() {
-  sync = std::make_unique<net::BlockSync>(node.chain_manager(), node.rules(), clock);
+  // Requests time out below a stream's read timeout (net::kDefaultStreamTimeout): an
+  // unanswered request is then the download's stalling verdict (penalised, reassigned)
+  // rather than a stream failure it reads as "the peer lacks these blocks".
+  net::BlockSyncOptions sync_options;
+  sync_options.request_timeout_ns = std::chrono::nanoseconds(kSyncRequestTimeout).count();
+  sync = std::make_unique<net::BlockSync>(node.chain_manager(), node.rules(), clock, sync_options);
   chain_events = std::make_unique<ChainEvents>(*this);
   node.add_chain_listener(*chain_events);
   std::weak_ptr<State> weak = weak_from_this();

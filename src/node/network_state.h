@@ -50,6 +50,9 @@ namespace asio = boost::asio;
 inline constexpr std::chrono::seconds kHandshakeTimeout{10};
 // The longest a request waits for its peer's rate limit before it is refused.
 inline constexpr std::chrono::seconds kMaxRequestDelay{5};
+// How long the block download waits for a request's answer (see attach_to_chain()).
+inline constexpr std::chrono::seconds kSyncRequestTimeout{25};
+static_assert(kSyncRequestTimeout < net::kDefaultStreamTimeout);
 // The peer loop's period: outbound dials, feelers, ban expiry, the sync tick, saving.
 inline constexpr std::chrono::milliseconds kPeerLoopInterval{500};
 inline constexpr std::chrono::seconds kPingInterval{60};
