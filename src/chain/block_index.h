@@ -34,6 +34,10 @@ struct BlockNode {
   // block was connected in this process (or is the tip loaded at open); until then the
   // parent's value, a lower bound. Always 0 without finality. Not persisted.
   uint64_t justified_epoch = 0;
+  // Whether justified_epoch is exact: the block was connected in this process (or is the
+  // tip loaded at open), or its parent's epoch is exact and it carries no votes (only a
+  // counted vote justifies anything).
+  bool justified_exact = false;
 
   uint64_t height() const { return header.height; }
   bool failed() const { return (status & (kBlockFailed | kBlockFailedAncestor)) != 0; }

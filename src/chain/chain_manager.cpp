@@ -223,6 +223,7 @@ Status ChainManager::load() {
   if (committed_root(state_, *tip) != tip->header.state_root)
     return corrupt("the state accumulator does not match the tip");
   if (stake_) tip->justified_epoch = last_justified_epoch(*stake_);
+  tip->justified_exact = true;
 
   CAIRN_TRY(auto pruned, store_.get(Column::meta, meta_key(kMetaPruneHeight)));
   if (pruned) {
@@ -409,6 +410,7 @@ Result<std::optional<BlockRejection>> ChainManager::submit_block(const Block& bl
   if (!verdict) {
     last_invalid_.reset();
     CAIRN_TRY_STATUS(activate_best_chain());
+    CAIRN_TRY_STATUS(settle_justification(*node));
     if (last_invalid_ && last_invalid_->first == node) {
       verdict = last_invalid_->second;
     } else if (node->failed()) {
@@ -454,6 +456,7 @@ Result<std::optional<BlockRejection>> ChainManager::accept(const Block& block, B
     node = index_.insert(hash, block.header, kBlockFailed, *work, parent);
   } else {
     node = index_.insert(hash, block.header, kBlockHaveBody, *work, parent);
+    node->justified_exact = parent->justified_exact && block.votes.empty();
     batch.put(Column::block_bodies, block_key(hash), encode(block));
     if (preferred(*node, tip())) candidates_.insert(node);
   }
@@ -475,33 +478,49 @@ Status ChainManager::activate_best_chain() {
       candidates_.erase(candidates_.begin());
       continue;
     }
-    // Every stored, unfailed node has its body and so have its ancestors (accept()
-    // requires the parent), so the whole branch can be connected.
-    std::vector<BlockNode*> branch;
-    BlockNode* fork = best;
-    for (; !in_best_chain(*fork); fork = fork->parent) branch.push_back(fork);
-    std::reverse(branch.begin(), branch.end());
-    const std::vector<BlockNode*> old_branch(chain_.begin() + static_cast<std::ptrdiff_t>(fork->height()) + 1,
-                                             chain_.end());
-
     // The branch's justified epochs are lower bounds until it connects, and justification
     // never goes down along a chain: connected, it is at least as preferred as it looked.
-    while (&tip() != fork) CAIRN_TRY_STATUS(disconnect_tip());
-    for (BlockNode* node : branch) {
-      CAIRN_TRY(auto verdict, connect(*node));
-      if (!verdict) continue;
-      last_invalid_.emplace(node, *verdict);
-      CAIRN_TRY_STATUS(mark_invalid(*node));
-      // Back to the old tip, intact: the old branch connected before, so it connects again.
-      while (&tip() != fork) CAIRN_TRY_STATUS(disconnect_tip());
-      for (BlockNode* old : old_branch) {
-        CAIRN_TRY(auto again, connect(*old));
-        if (again) return corrupt("a block of the old branch no longer connects: " + again->message);
-      }
-      break;
-    }
+    CAIRN_TRY_STATUS(reorganize_to(*best));
   }
   return {};
+}
+
+Status ChainManager::settle_justification(BlockNode& node) {
+  if (!stake_ || node.justified_exact || node.failed() || in_best_chain(node) || reorg_refusal(node))
+    return {};
+  BlockNode& old_tip = *chain_.back();
+  CAIRN_TRY(const bool reached, reorganize_to(node));
+  if (!reached || preferred(tip(), old_tip)) return activate_best_chain();
+  CAIRN_TRY(const bool back, reorganize_to(old_tip));
+  if (!back) return corrupt("the old best chain no longer connects after trying " + node.hash.hex());
+  return {};
+}
+
+Result<bool> ChainManager::reorganize_to(BlockNode& target) {
+  // Every stored, unfailed node has its body and so have its ancestors (accept() requires
+  // the parent), so the whole branch can be connected.
+  std::vector<BlockNode*> branch;
+  BlockNode* fork = &target;
+  for (; !in_best_chain(*fork); fork = fork->parent) branch.push_back(fork);
+  std::reverse(branch.begin(), branch.end());
+  const std::vector<BlockNode*> old_branch(chain_.begin() + static_cast<std::ptrdiff_t>(fork->height()) + 1,
+                                           chain_.end());
+
+  while (&tip() != fork) CAIRN_TRY_STATUS(disconnect_tip());
+  for (BlockNode* node : branch) {
+    CAIRN_TRY(auto verdict, connect(*node));
+    if (!verdict) continue;
+    last_invalid_.emplace(node, *verdict);
+    CAIRN_TRY_STATUS(mark_invalid(*node));
+    // Back to the old tip, intact: the old branch connected before, so it connects again.
+    while (&tip() != fork) CAIRN_TRY_STATUS(disconnect_tip());
+    for (BlockNode* old : old_branch) {
+      CAIRN_TRY(auto again, connect(*old));
+      if (again) return corrupt("a block of the old branch no longer connects: " + again->message);
+    }
+    return false;
+  }
+  return true;
 }
 
 Status ChainManager::mark_invalid(BlockNode& node) {
@@ -556,6 +575,7 @@ Result<std::optional<BlockRejection>> ChainManager::connect(BlockNode& node) {
   state_ = state;
   chain_.push_back(&node);
   if (stake_) node.justified_epoch = last_justified_epoch(*stake_);
+  node.justified_exact = true;
   note_connected(std::move(block), node.height());
   return std::optional<BlockRejection>{};
 }

@@ -156,6 +156,16 @@ class ChainManager {
   // Validates and stores a block; the new (or existing) node in `node`.
   Result<std::optional<BlockRejection>> accept(const Block& block, BlockNode*& node);
   Status activate_best_chain();
+  // A block whose justified epoch is unknown (its branch carries votes not yet counted)
+  // may be preferred once connected although its lower bound says otherwise: moves to it
+  // to count them, and back unless it won. Without this a node could stay on a branch
+  // that justified a checkpoint first while the network builds on one that did so a
+  // block later (DESIGN.md: highest justified checkpoint, then most work).
+  Status settle_justification(BlockNode& node);
+  // Moves the best chain to end at `target`, whose branch must be stored and unfailed.
+  // false: a block of the branch is invalid by its content; it and its descendants are
+  // marked failed (last_invalid_) and the old best chain is back.
+  Result<bool> reorganize_to(BlockNode& target);
   // Connects `node` on top of the tip. REQUIRES: node.parent is the tip (or both are none).
   Result<std::optional<BlockRejection>> connect(BlockNode& node);
   // What connecting a block's transactions found, for the rules applied after them.

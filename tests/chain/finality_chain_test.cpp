@@ -213,6 +213,63 @@ TEST_F(FinalityChainTest, MoreWorkDoesNotBeatAHigherJustifiedCheckpoint) {
   EXPECT_EQ(chain().tip().height(), blocks_.back().header.height);
 }
 
+TEST_F(FinalityChainTest, ABranchCountingTheSameVotesABlockLaterWinsByWork) {
+  bond_all();
+  for (int i = 0; i < 3 * static_cast<int>(finality().epoch_length); ++i) mine();
+  while (pending_votes_.empty()) mine();
+  const std::vector<Vote> votes = pending_votes_;
+  const uint64_t before = last_justified_epoch(chain().stake());
+
+  // A second miner shares the chain up to the checkpoint the votes are for.
+  RegtestNode miner;
+  miner.coinbase_extra_ = {0x5e};
+  for (const Block& b : blocks_) ASSERT_EQ(miner.submit(b), std::nullopt);
+
+  // This node counts the votes in its own block first: its tip justifies the checkpoint.
+  mine();
+  ASSERT_GT(last_justified_epoch(chain().stake()), before);
+  const uint64_t justified = last_justified_epoch(chain().stake());
+
+  // The other miner's branch counts the same votes in a sibling, then outworks it. Its
+  // bound (the checkpoint's epoch) is lower than the tip's, yet once counted it ties on
+  // justification and wins on work.
+  const Block sibling = miner.next_block({}, 0, votes);
+  ASSERT_EQ(miner.submit(sibling), std::nullopt);
+  const Block heavier = miner.next_block();
+  ASSERT_EQ(miner.submit(heavier), std::nullopt);
+  const BlockHash own_tip = chain().tip().hash;
+  EXPECT_EQ(node_.submit(sibling), std::nullopt);
+  EXPECT_EQ(chain().tip().hash, own_tip) << "a tie stays on the block seen first";
+  EXPECT_EQ(node_.submit(heavier), std::nullopt);
+  EXPECT_EQ(chain().tip().hash, block_hash(heavier.header));
+  EXPECT_EQ(last_justified_epoch(chain().stake()), justified);
+}
+
+TEST_F(FinalityChainTest, AVotingSiblingThatLosesLeavesTheTipAndItsStateAlone) {
+  bond_all();
+  for (int i = 0; i < 3 * static_cast<int>(finality().epoch_length); ++i) mine();
+  while (pending_votes_.empty()) mine();
+  const std::vector<Vote> votes = pending_votes_;
+  RegtestNode miner;
+  miner.coinbase_extra_ = {0x5e};
+  for (const Block& b : blocks_) ASSERT_EQ(miner.submit(b), std::nullopt);
+  mine();
+  mine();
+  const BlockHash tip = chain().tip().hash;
+  const Hash256 root = chain().state().root();
+
+  // The sibling is tried (its votes are uncounted) and loses on work: back to the tip.
+  const Block sibling = miner.next_block({}, 0, votes);
+  EXPECT_EQ(node_.submit(sibling), std::nullopt);
+  EXPECT_EQ(chain().tip().hash, tip);
+  EXPECT_EQ(chain().state().root(), root);
+  const BlockNode* tried = chain().find(block_hash(sibling.header));
+  ASSERT_NE(tried, nullptr);
+  EXPECT_TRUE(tried->justified_exact);
+  mine();
+  EXPECT_EQ(chain().tip().height(), blocks_.back().header.height);
+}
+
 TEST_F(FinalityChainTest, DisconnectingRestoresTheStakeStateExactly) {
   bond_all();
   for (int i = 0; i < 4 * static_cast<int>(finality().epoch_length); ++i) mine();
