@@ -78,4 +78,17 @@ const char* to_string(BlockError e) {
   return "unknown";
 }
 
+bool shows_block_invalid(BlockError e) {
+  switch (e) {
+    case BlockError::unknown_parent:
+    case BlockError::invalid_parent:
+    case BlockError::conflicts_with_finalized:
+    case BlockError::reorg_too_deep:
+    case BlockError::time_too_new:
+      return false;
+    default:
+      return true;
+  }
+}
+
 }  // namespace cairn

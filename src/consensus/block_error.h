@@ -49,6 +49,12 @@ enum class BlockError : uint8_t {
 
 const char* to_string(BlockError e);
 
+// Whether `e` is a fact about the block itself, so that a peer sending it misbehaves —
+// not about where it lands in this node's view: its parent unknown or failed, its branch
+// forking below this node's finalized checkpoint or pruned undo data (an honest peer that
+// has not seen the finalizing votes yet builds there), its time ahead of this clock.
+bool shows_block_invalid(BlockError e);
+
 // A verdict against a block, with a message naming the transaction and input.
 struct BlockRejection {
   BlockError reason;

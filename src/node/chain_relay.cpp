@@ -702,7 +702,7 @@ void NetworkService::State::submit_relayed_block(const net::PeerId& peer, const 
     return;
   }
   if (*verdict) {
-    if ((*verdict)->reason != BlockError::unknown_parent) {
+    if (shows_block_invalid((*verdict)->reason)) {
       misbehaved(peer, net::Misbehavior::invalid_block,
                  std::string(to_string((*verdict)->reason)) + ": " + (*verdict)->message);
     }

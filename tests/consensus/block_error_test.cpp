@@ -24,5 +24,17 @@ TEST(BlockError, NumbersAreStable) {
   EXPECT_EQ(static_cast<int>(BlockError::bad_payload), 34);
 }
 
+TEST(BlockError, WhereABlockLandsIsNoFaultOfItsSender) {
+  for (BlockError e :
+       {BlockError::unknown_parent, BlockError::invalid_parent, BlockError::conflicts_with_finalized,
+        BlockError::reorg_too_deep, BlockError::time_too_new}) {
+    EXPECT_FALSE(shows_block_invalid(e)) << to_string(e);
+  }
+  for (BlockError e : {BlockError::bad_pow, BlockError::mutated, BlockError::bad_state_root,
+                       BlockError::known_invalid, BlockError::conflicts_with_checkpoint}) {
+    EXPECT_TRUE(shows_block_invalid(e)) << to_string(e);
+  }
+}
+
 }  // namespace
 }  // namespace cairn
