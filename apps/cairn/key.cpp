@@ -1,13 +1,18 @@
 #include "key.h"
 
 #include <filesystem>
+#include <optional>
 #include <ostream>
 
 #include <nlohmann/json.hpp>
 
+#include "crypto/bip39.h"
 #include "crypto/ed25519.h"
 #include "crypto/keystore.h"
+#include "crypto/slip10.h"
+#include "primitives/address.h"
 #include "rpc/auth.h"
+#include "wallet_input.h"
 
 namespace cairn::app {
 namespace {
@@ -131,6 +136,47 @@ int rpc_user(const KeyCommands& c, bool json, std::ostream& out, std::ostream& e
   return 0;
 }
 
+// The public key and address of a recovery phrase's key at --path: for checking what
+// another wallet derives, or what a wallet will derive, without creating a wallet.
+int derive(const KeyCommands& c, Network net, bool json, std::ostream& out, std::ostream& err) {
+  const std::string context = "key derive";
+  // The path first: a mistake there needs no secret to be typed.
+  auto path = slip10::parse_path(c.path);
+  if (!path) return fail(err, context, "--path: " + path.error().message);
+
+  auto phrase = read_phrase({c.phrase_file, "--phrase-file"});
+  if (!phrase) return fail(err, context, phrase.error().message);
+  auto entropy = bip39::phrase_to_entropy(phrase->view());
+  if (!entropy) return fail(err, context, "the recovery phrase: " + entropy.error().message);
+  // The seed hashes the phrase byte for byte: the canonical words (single spaces, lower
+  // case), not the file's line breaks or capitals.
+  auto canonical = bip39::entropy_to_phrase(entropy->span());
+  if (!canonical) return fail(err, context, canonical.error().message);
+  SecretBytes passphrase;
+  if (!c.passphrase_file.empty()) {
+    auto read = read_passphrase({c.passphrase_file, "--passphrase-file"}, /*confirm=*/false);
+    if (!read) return fail(err, context, read.error().message);
+    passphrase = std::move(*read);
+  }
+  auto seed = bip39::phrase_to_seed(canonical->view(), passphrase.view());
+  if (!seed) return fail(err, context, seed.error().message);
+  auto node = slip10::derive_path(seed->span(), *path);
+  if (!node) return fail(err, context, node.error().message);
+  const KeyPair key = slip10::key_pair(*node);
+  const std::string path_text = slip10::format_path(*path);
+  const std::string address = encode_address(net, key_hash_lock(key.public_key()));
+  if (json) {
+    out << nlohmann::json{{"path", path_text}, {"public_key", key.public_key().hex()}, {"address", address}}
+               .dump(2)
+        << "\n";
+  } else {
+    out << "path: " << path_text << "\n";
+    out << "public key: " << key.public_key().hex() << "\n";
+    out << "address: " << address << "\n";
+  }
+  return 0;
+}
+
 }  // namespace
 
 void add_key_commands(CLI::App& app, KeyCommands& c) {
@@ -161,14 +207,29 @@ void add_key_commands(CLI::App& app, KeyCommands& c) {
   c.rpc_user->add_flag("--admin", c.admin, "Give the user the admin group (default: public methods only)");
   c.rpc_user->add_option("--password-file", c.password_file, password_help);
 
-  for (CLI::App* sub : {c.validator_new, c.info, c.validator_check, c.rpc_user}) sub->fallthrough();
+  c.derive = c.key->add_subcommand(
+      "derive",
+      "Print the public key and address of a BIP39 recovery phrase's key at a hardened SLIP-0010 path "
+      "(docs/wallet.md); the address is for --network");
+  c.derive->add_option("--path", c.path, "Derivation path, all hardened, e.g. m/44'/1'/0'/0'/0' (h for ')")
+      ->required();
+  c.derive->add_option("--phrase-file", c.phrase_file,
+                       "Read the recovery phrase from this file (mode 0600) or from stdin with -, instead of "
+                       "asking on the terminal");
+  c.derive->add_option(
+      "--passphrase-file", c.passphrase_file,
+      "Read the BIP39 passphrase from the first line of this file (mode 0600) or stdin with - "
+      "(default: no passphrase)");
+
+  for (CLI::App* sub : {c.validator_new, c.info, c.validator_check, c.rpc_user, c.derive}) sub->fallthrough();
 }
 
-int run_key_command(const KeyCommands& c, bool json, std::ostream& out, std::ostream& err) {
+int run_key_command(const KeyCommands& c, Network network, bool json, std::ostream& out, std::ostream& err) {
   if (c.validator_new->parsed()) return validator_new(c, json, out, err);
   if (c.info->parsed()) return info(c, json, out, err);
   if (c.validator_check->parsed()) return validator_check(c, json, out, err);
   if (c.rpc_user->parsed()) return rpc_user(c, json, out, err);
+  if (c.derive->parsed()) return derive(c, network, json, out, err);
   return 1;
 }
 

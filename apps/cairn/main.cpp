@@ -1,10 +1,14 @@
 // cairn — the Cairn command-line tool: wallet, RPC client, contract tools, devnet launcher
-// and key tools. This build has `demo`, `key` (validator voting-key keystores) and the RPC
-// client commands `rpc`, `status`, `block`, `tx`, `mempool` and `peers`, which talk to
-// cairnd's JSON-RPC API at --rpc-connect with the cookie from --datadir (or --rpc-user with
-// --rpc-password-file); the wallet and the rest arrive with their issues ([G], [H], [I]).
+// and key tools. This build has `wallet` (the HD wallet, docs/wallet.md), `demo`, `key`
+// (validator voting-key keystores, key derivation) and the RPC client commands `rpc`,
+// `status`, `block`, `tx`, `mempool` and `peers`, which talk to cairnd's JSON-RPC API at
+// --rpc-connect with the cookie from --datadir (or --rpc-user with --rpc-password-file);
+// contracts and the devnet launcher arrive with their issues ([H], [I]).
+#include <algorithm>
 #include <iostream>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -13,6 +17,7 @@
 #include "node/options.h"
 #include "rpc_client.h"
 #include "rpc_commands.h"
+#include "wallet_commands.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"cairn — wallet, RPC client and tools for the Cairn node"};
@@ -39,8 +44,27 @@ int main(int argc, char** argv) {
   cairn::app::add_key_commands(app, key);
   cairn::app::RpcCommands rpc;
   cairn::app::add_rpc_commands(app, rpc);
+  cairn::app::WalletCommands wallet;
+  cairn::app::add_wallet_commands(app, wallet);
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ExtrasError& e) {
+    // Words left over after a wallet command or `key derive` are most likely a recovery
+    // phrase or a password typed as arguments: say how to pass them, without echoing them.
+    // An unknown option (a word starting with '-') is reported as CLI11 does.
+    const bool secret_command = wallet.parsed() || (key.derive != nullptr && key.derive->parsed());
+    const std::vector<std::string> extras = app.remaining(true);
+    const bool only_options = std::all_of(extras.begin(), extras.end(),
+                                          [](const std::string& word) { return word.starts_with('-'); });
+    if (!secret_command || only_options) return app.exit(e);
+    std::cerr << "cairn: unexpected arguments (not shown): recovery phrases and passwords are "
+                 "never read from the command line; use the prompt, --phrase-file or --password-file "
+                 "(- for stdin)\n";
+    return e.get_exit_code();
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
 
   auto paths = cairn::resolve_paths(common);
   if (!paths) {
@@ -53,7 +77,11 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (demo->parsed()) return cairn::app::run_demo(paths->network, json, std::cout, std::cerr);
-  if (key.key->parsed()) return cairn::app::run_key_command(key, json, std::cout, std::cerr);
+  if (key.key->parsed()) return cairn::app::run_key_command(key, paths->network, json, std::cout, std::cerr);
+  if (wallet.parsed()) {
+    cairn::app::RpcClient rpc_client(std::move(*endpoint));
+    return cairn::app::run_wallet_command(wallet, *paths, rpc_client, json, std::cout, std::cerr);
+  }
   if (rpc.any_parsed()) {
     cairn::app::RpcClient rpc_client(std::move(*endpoint));
     return cairn::app::run_rpc_command(rpc, rpc_client, json, std::cout, std::cerr);

@@ -185,6 +185,46 @@ with tempfile.TemporaryDirectory() as keydir:
     check(status == 1 and "differ" in shown, f"mismatched passwords are refused: {shown!r}")
     check(not os.path.exists(os.path.join(keydir, "x.key")), "nothing is written after a mismatch")
 
+# `key derive`: a recovery phrase's public key and address at a hardened path. The expected
+# keys were computed independently (Python hashlib PBKDF2/HMAC + pyca/cryptography Ed25519).
+with tempfile.TemporaryDirectory() as keydir:
+    words = "abandon " * 11 + "about"
+    phrase = os.path.join(keydir, "phrase")
+    write_private(phrase, "\n  ABANDON Abandon\tabandon\n" + "abandon " * 8 + "about\r\n")
+    passphrase = os.path.join(keydir, "passphrase")
+    write_private(passphrase, "TREZOR\n")
+    derived = run(cairn, "--network", "regtest", "key", "derive", "--phrase-file", phrase,
+                  "--path", "m/44'/1'/0'/0'/0'")
+    check(derived.returncode == 0 and
+          "public key: 437541f4d29af2d2f1c2aa568ab16842b06b1820fc654494468d45cbdf5e1b56" in derived.stdout and
+          "address: rcairn1" in derived.stdout,
+          f"key derive from a phrase file (line breaks and capitals ignored): {derived.stdout!r} {derived.stderr!r}")
+    derived = run(cairn, "--network", "testnet", "--json", "key", "derive", "--phrase-file", phrase,
+                  "--passphrase-file", passphrase, "--path", "m/0h")
+    doc = json.loads(derived.stdout) if derived.returncode == 0 else {}
+    check(doc.get("path") == "m/0'" and
+          doc.get("public_key") == "5b8140610643c4502492d206de40d37f191bf66931d81e2b3af0491661a24722" and
+          doc.get("address", "").startswith("tcairn1"),
+          f"key derive --json with a passphrase: {derived.stdout!r} {derived.stderr!r}")
+    piped = subprocess.run([cairn, "--network", "testnet", "--json", "key", "derive", "--phrase-file", "-",
+                            "--passphrase-file", "-", "--path", "m/0'"], input=words + "\nTREZOR\n",
+                           capture_output=True, text=True, timeout=60)
+    check(piped.returncode == 0 and json.loads(piped.stdout) == doc,
+          f"phrase and passphrase from stdin, one line each: {piped.stdout!r} {piped.stderr!r}")
+    bad = subprocess.run([cairn, "key", "derive", "--phrase-file", "-", "--path", "m/0'"],
+                         input=words.replace("abandon", "abandn", 1), capture_output=True, text=True, timeout=60)
+    check(bad.returncode == 1 and "word 1 'abandn'" in bad.stderr and "did you mean 'abandon'?" in bad.stderr,
+          f"a misspelled word gets a suggestion: {bad.stderr!r}")
+    bad = run(cairn, "key", "derive", "--phrase-file", phrase, "--path", "m/44'/1'/0'/0/0'")
+    check(bad.returncode == 1 and "--path" in bad.stderr and "not hardened" in bad.stderr,
+          f"an unhardened path is refused with the reason: {bad.stderr!r}")
+    bad = run(cairn, "key", "derive", "--phrase", words, "--path", "m/0'")
+    check(bad.returncode != 0 and words not in bad.stdout, "there is no way to give the phrase on the command line")
+    no_tty = subprocess.run([cairn, "key", "derive", "--path", "m/0'"], capture_output=True, text=True,
+                            stdin=subprocess.DEVNULL, start_new_session=True, timeout=60)
+    check(no_tty.returncode == 1 and "--phrase-file" in no_tty.stderr,
+          f"without a terminal the phrase file is asked for: {no_tty.stderr!r}")
+
 # cairnd loads a voting keystore with --validator-key and its password file, keeps the
 # slashing-protection record in the data dir, and says it is not a validator until bonded.
 with tempfile.TemporaryDirectory() as nodedir:
