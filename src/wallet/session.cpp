@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "crypto/ed25519.h"
+#include "crypto/hash.h"
 #include "crypto/keystore.h"
 #include "util/file.h"
 
@@ -92,7 +93,16 @@ SessionStore::SessionStore(fs::path wallet_dir, const WalletId& id, fs::path key
     : wallet_dir_(std::move(wallet_dir)), id_(id), key_dir_(std::move(key_dir)), clock_(clock) {}
 
 fs::path SessionStore::session_path() const { return wallet_dir_ / std::string(kSessionFileName); }
-fs::path SessionStore::key_path() const { return key_dir_ / (id_.hex() + ".key"); }
+fs::path SessionStore::key_path() const {
+  // The wallet id alone is not enough: a backup imported beside its original has the same
+  // id, and the two wallets' sessions must not share (and replace) one key file.
+  const std::string dir = fs::absolute(wallet_dir_).lexically_normal().string();
+  const Hash256 name = Hasher::derive_key(kSessionKeyNameContext)
+                           .update(id_)
+                           .update(ByteSpan(reinterpret_cast<const uint8_t*>(dir.data()), dir.size()))
+                           .finalize();
+  return key_dir_ / (name.hex() + ".key");
+}
 
 Status SessionStore::unlock(ByteSpan secret, int64_t timeout_seconds, Rng& rng) {
   if (timeout_seconds < kMinUnlockSeconds || timeout_seconds > kMaxUnlockSeconds) {

@@ -4,7 +4,8 @@
 //
 // The seed-keystore secret is re-encrypted with XChaCha20-Poly1305 (libsodium) under a
 // fresh random 32-byte session key. The ciphertext goes to <wallet dir>/session (0600),
-// the key to <key dir>/<wallet-id-hex>.key (0600) where the key dir is
+// the key to <key dir>/<name>.key (0600), where <name> is the hex of
+// BLAKE3 derive_key(kSessionKeyNameContext, wallet id ‖ absolute wallet directory) and the key dir is
 // $XDG_RUNTIME_DIR/cairn, or /dev/shm/cairn-<uid> when XDG_RUNTIME_DIR is unset: tmpfs,
 // per user, so the key never reaches persistent disk and a reboot ends every session.
 // The key dir is created 0700 and refused if it is a symbolic link, not owned by the user
@@ -38,13 +39,14 @@ inline constexpr int64_t kMaxUnlockSeconds = 86'400;
 inline constexpr int64_t kMinUnlockSeconds = 1;
 inline constexpr std::string_view kSessionFileName = "session";
 inline constexpr size_t kSessionKeyBytes = 32;
+inline constexpr std::string_view kSessionKeyNameContext = "cairn v1 wallet session key file";
 
 // $XDG_RUNTIME_DIR/cairn, or /dev/shm/cairn-<uid> when XDG_RUNTIME_DIR is unset or empty.
 std::filesystem::path default_session_key_dir();
 
 class SessionStore {
  public:
-  // `wallet_dir` holds the session file; `id` names the key file; `key_dir` is usually
+  // `wallet_dir` holds the session file; `id` and `wallet_dir` name the key file; `key_dir` is usually
   // default_session_key_dir(). `clock` must outlive the store.
   SessionStore(std::filesystem::path wallet_dir, const WalletId& id, std::filesystem::path key_dir,
                const Clock& clock);

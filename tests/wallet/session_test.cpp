@@ -41,7 +41,8 @@ TEST_F(SessionTest, UnlockThenReadTheSecret) {
   ASSERT_TRUE(got->has_value());
   EXPECT_EQ(Bytes((*got)->span().begin(), (*got)->span().end()), secret());
   EXPECT_EQ(*store_.expiry(), kNow + 300);
-  EXPECT_EQ(store_.key_path(), dir_.path() / "keys" / (id().hex() + ".key"));
+  EXPECT_EQ(store_.key_path().parent_path(), dir_.path() / "keys");
+  EXPECT_EQ(store_.key_path().extension(), ".key");
   EXPECT_EQ(store_.session_path(), dir_.path() / "wallet" / "session");
   struct stat st {};
   ASSERT_EQ(::stat(store_.session_path().c_str(), &st), 0);
@@ -53,6 +54,22 @@ TEST_F(SessionTest, UnlockThenReadTheSecret) {
   // The session file does not contain the secret in clear.
   const Bytes file = *read_private_file(store_.session_path(), 4096);
   EXPECT_EQ(std::search(file.begin(), file.end(), secret().begin(), secret().begin() + 16), file.end());
+}
+
+TEST_F(SessionTest, TwoWalletsWithOneIdKeepSeparateSessions) {
+  // A backup imported beside its original has the same wallet id.
+  fs::create_directory(dir_.path() / "copy");
+  SessionStore copy(dir_.path() / "copy", id(), dir_.path() / "keys", clock_);
+  EXPECT_NE(copy.key_path(), store_.key_path());
+  ASSERT_TRUE(store_.unlock(secret(), 300, rng_).ok());
+  const Bytes other(40, 0x44);
+  ASSERT_TRUE(copy.unlock(other, 300, rng_).ok());
+  auto first = store_.secret();
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  ASSERT_TRUE(first->has_value());
+  EXPECT_EQ(Bytes((*first)->span().begin(), (*first)->span().end()), secret());
+  ASSERT_TRUE(copy.lock().ok());
+  EXPECT_TRUE(store_.secret().ok());
 }
 
 TEST_F(SessionTest, ExpiresAtTheExactBoundaryAndIsDeletedOnSight) {
