@@ -7,31 +7,19 @@ import json
 import os
 import pty
 import select
-import socket
 import stat
 import subprocess
 import sys
 import tempfile
 import time
 
+from cairnd_harness import check, failures, free_port
+
 cairn, cairnd = sys.argv[1], sys.argv[2]
-failures = []
 
 
 def run(*args):
     return subprocess.run(args, capture_output=True, text=True, timeout=60)
-
-
-def check(condition, what):
-    if not condition:
-        failures.append(what)
-
-
-def free_port():
-    """A loopback port nothing listens on now (so parallel tests never share cairnd's default)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # The demo: JSON output, a verified signature, a tampered copy refused, a block that round-trips.

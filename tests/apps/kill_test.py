@@ -20,20 +20,15 @@ import sys
 import tempfile
 import time
 
+from cairnd_harness import check, failures
+
 cairnd = sys.argv[1]
 rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 12
 seed = int(sys.argv[3]) if len(sys.argv) > 3 else int(time.time())
 rng = random.Random(seed)
-failures = []
 MINED = re.compile(r"mined block height=(\d+)")
 # Every wait in this test is bounded by this many seconds.
 WAIT_LIMIT = 60
-
-
-def check(condition, what):
-    if not condition:
-        failures.append(what)
-        print("FAIL", what, flush=True)
 
 
 def start(datadir, log):

@@ -36,6 +36,8 @@ import sys
 import tempfile
 import time
 
+from cairnd_harness import check, failures
+
 SKIP = 77
 HOSTS = 4
 SUBNET = "10.78.0"
@@ -49,19 +51,11 @@ NFT_LOSS_PER_MILLE = 20
 WAIT = 90  # seconds: the bound of every wait for the network
 FILL_TRANSACTIONS = 100
 
-failures = []
 
 
 def skip(message):
     print(f"network_netns: SKIPPED: {message}", file=sys.stderr)
     sys.exit(SKIP)
-
-
-def check(condition, what):
-    if not condition:
-        failures.append(what)
-        print(f"network_netns: FAIL: {what}", flush=True)
-    return condition
 
 
 def run(*args, timeout=20, input_text=None):

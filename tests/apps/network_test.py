@@ -28,178 +28,31 @@ CAIRN_NETWORK_TEST_LOGS=DIR the nodes' logs are kept in DIR/<scenario>/<node>/.
 
 Usage: network_test.py CAIRN CAIRND CAIRN_RPC_LOAD SCENARIO...
 """
-import base64
 import json
 import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
+
+from cairnd_harness import Cairnd, RpcError, check, failures, log, wait_until
 
 cairn, cairnd, rpc_load = sys.argv[1], sys.argv[2], sys.argv[3]
 scenarios = sys.argv[4:] or ["consensus", "partition", "finality", "sync", "compact"]
-failures = []
 
 EPOCH_LENGTH = 5  # regtest (src/consensus/finality_params.h kRegtestFinality)
 COIN = 100_000_000
 STAKE = 10 * COIN  # each validator's bond (min_stake on regtest is 1 coin)
-RPC_TIMEOUT = 60  # seconds an RPC call may take
-START_TIMEOUT = 30  # seconds for cairnd to serve RPC
 
 
-def log(message):
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
-def check(condition, what):
-    if not condition:
-        failures.append(what)
-        log(f"FAIL: {what}")
-    return condition
-
-
-def free_port():
-    """A loopback port nothing listens on now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until(predicate, timeout, interval=0.2):
-    """Polls predicate() until it returns a true value (returned) or timeout seconds pass (None)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            return None
-        time.sleep(interval)
-
-
-class RpcError(Exception):
-    pass
-
-
-class Node:
-    """One cairnd process on regtest with its own data dir, P2P port and RPC port."""
+class Node(Cairnd):
+    """One cairnd of a scenario: <root>/<name> is its data dir."""
 
     def __init__(self, root, name):
-        self.name = name
-        self.datadir = os.path.join(root, name)
-        os.makedirs(self.datadir, exist_ok=True)
-        self.p2p_port = free_port()
-        self.rpc_port = free_port()
-        self.process = None
-        self.log_path = None
-        self.starts = 0
-        self.peer_id = None
-        self.args = []
-
-    @property
-    def cookie(self):
-        return os.path.join(self.datadir, "regtest", "rpc.cookie")
-
-    @property
-    def address(self):
-        """The P2P multiaddr with /p2p/<peer id> (known once the node ran)."""
-        return f"/ip4/127.0.0.1/tcp/{self.p2p_port}/p2p/{self.peer_id}"
-
-    def start(self, *args, bootstrap=()):
-        self.launch(*args, bootstrap=bootstrap)
-        return self.wait_ready()
-
-    def launch(self, *args, bootstrap=()):
-        """Starts cairnd without waiting for it (wait_ready() does)."""
-        self.args = list(args)
-        self.starts += 1
-        self.log_path = os.path.join(self.datadir, f"cairnd.{self.starts}.log")
-        p2p = "--no-p2p" not in args
-        command = [cairnd, "--network", "regtest", "--datadir", self.datadir,
-                   "--rpc-listen", f"127.0.0.1:{self.rpc_port}", *args]
-        if p2p:
-            command += ["--p2p-listen", f"/ip4/127.0.0.1/tcp/{self.p2p_port}"]
-        for peer in bootstrap:
-            command += ["--bootstrap", peer.address]
-        if os.path.exists(self.cookie):
-            os.remove(self.cookie)  # a cookie left by a killed run is not the new node's
-        with open(self.log_path, "w") as out:
-            self.process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
-        self.p2p = p2p
-
-    def wait_ready(self):
-        """Waits (bounded) until the launched cairnd serves RPC; learns its peer id."""
-        p2p = self.p2p
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"{self.name} exited {self.process.returncode}: {self.tail()}")
-            if os.path.exists(self.cookie):
-                try:
-                    if p2p:
-                        self.peer_id = self.rpc("net_get_info")["peer_id"]
-                    else:
-                        self.rpc("chain_get_info")
-                    return self
-                except (OSError, RpcError, ValueError):
-                    pass
-            time.sleep(0.1)
-        raise RuntimeError(f"{self.name} did not serve RPC in {START_TIMEOUT} s: {self.tail()}")
-
-    def tail(self, chars=3000):
-        try:
-            with open(self.log_path, errors="replace") as f:
-                return f.read()[-chars:]
-        except (OSError, TypeError):
-            return ""
-
-    def log_text(self):
-        with open(self.log_path, errors="replace") as f:
-            return f.read()
-
-    def rpc(self, method, **params):
-        with open(self.cookie) as f:
-            credentials = f.read().strip()
-        body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).encode()
-        request = urllib.request.Request(
-            f"http://127.0.0.1:{self.rpc_port}/", data=body,
-            headers={"Content-Type": "application/json",
-                     "Authorization": "Basic " + base64.b64encode(credentials.encode()).decode()})
-        with urllib.request.urlopen(request, timeout=RPC_TIMEOUT) as response:
-            reply = json.loads(response.read())
-        if "error" in reply:
-            raise RpcError(f"{self.name} {method}: {reply['error']}")
-        return reply["result"]
-
-    def stop(self):
-        """SIGTERM (after SIGCONT, in case the test stopped it), a bounded wait, then SIGKILL."""
-        if self.process is None:
-            return None
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGCONT)
-            self.process.send_signal(signal.SIGTERM)
-        try:
-            code = self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            code = self.process.wait()
-        return code
-
-    def kill(self):
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=30)
-
-    # ---- queries ----
-    def height(self):
-        return self.rpc("chain_get_info")["height"]
-
-    def info(self):
-        return self.rpc("chain_get_info")
+        super().__init__(cairnd, os.path.join(root, name), name)
 
     def hash_at(self, height):
         return self.rpc("chain_get_block_hash", height=height)
@@ -215,9 +68,6 @@ class Node:
 
     def mempool_count(self):
         return self.rpc("mempool_get_info")["count"]
-
-    def generate(self, count, address):
-        return self.rpc("miner_generate", count=count, address=address)
 
 
 def run_tool(*args, timeout=300):

@@ -19,18 +19,13 @@ import sys
 import tempfile
 import time
 
+from cairnd_harness import check, failures
+
 writer = sys.argv[1]
 rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 25
 seed = int(sys.argv[3]) if len(sys.argv) > 3 else int(time.time())
 rng = random.Random(seed)
-failures = []
 WAIT_LIMIT = 30  # seconds, for every wait
-
-
-def check(condition, what):
-    if not condition:
-        failures.append(what)
-        print("FAIL", what, flush=True)
 
 
 def last(pattern, text, default):

@@ -14,7 +14,6 @@ bounded.
 Wallets use `--kdf interactive` (libsodium's INTERACTIVE Argon2id cost) to keep the test
 fast; the default is MODERATE. Exits 77 (skipped) when a binary is missing.
 """
-import base64
 import hashlib
 import json
 import os
@@ -22,13 +21,13 @@ import pty
 import select
 import shutil
 import signal
-import socket
 import stat
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
+
+from cairnd_harness import Cairnd, check, failures, free_port, log
 
 if len(sys.argv) != 3:
     sys.exit(__doc__)
@@ -38,28 +37,8 @@ for binary in (cairn, cairnd):
         print(f"wallet_test: {binary} is missing; skipping", file=sys.stderr)
         sys.exit(77)
 
-START_TIMEOUT = 60
 COMMAND_TIMEOUT = 120
 COIN = 100_000_000
-failures = []
-
-
-def log(message):
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
-def check(condition, what):
-    if not condition:
-        failures.append(what)
-        log(f"FAIL: {what}")
-    return condition
-
-
-def free_port():
-    """A loopback port nothing listens on now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def write_private(path, text):
@@ -72,86 +51,22 @@ def mode_of(path):
     return stat.S_IMODE(os.stat(path).st_mode)
 
 
-class Node:
-    """cairnd on regtest without P2P, RPC on a free loopback port."""
-
-    def __init__(self, datadir):
-        self.datadir = datadir
-        self.port = free_port()
-        self.cookie = os.path.join(datadir, "regtest", "rpc.cookie")
-        self.log_path = os.path.join(datadir, "cairnd.log")
-        self.process = None
-
-    def start(self):
-        os.makedirs(self.datadir, exist_ok=True)
-        with open(self.log_path, "w") as out:
-            self.process = subprocess.Popen(
-                [cairnd, "--network", "regtest", "--datadir", self.datadir, "--no-p2p",
-                 "--rpc-listen", f"127.0.0.1:{self.port}"], stdout=out, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"cairnd exited {self.process.returncode}: {self.tail()}")
-            if os.path.exists(self.cookie):
-                try:
-                    self.rpc("chain_get_info")
-                    return
-                except (OSError, RuntimeError, ValueError):
-                    pass
-            time.sleep(0.1)
-        raise RuntimeError(f"cairnd did not serve RPC in {START_TIMEOUT} s: {self.tail()}")
-
-    def tail(self, chars=3000):
-        try:
-            with open(self.log_path, errors="replace") as f:
-                return f.read()[-chars:]
-        except OSError:
-            return ""
-
-    def rpc(self, method, **params):
-        with open(self.cookie) as f:
-            credentials = f.read().strip()
-        body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).encode()
-        request = urllib.request.Request(
-            f"http://127.0.0.1:{self.port}/", data=body,
-            headers={"Content-Type": "application/json",
-                     "Authorization": "Basic " + base64.b64encode(credentials.encode()).decode()})
-        with urllib.request.urlopen(request, timeout=60) as response:
-            reply = json.loads(response.read())
-        if "error" in reply:
-            raise RuntimeError(f"{method}: {reply['error']}")
-        return reply["result"]
-
-    def stop(self):
-        """SIGTERM by PID, a bounded wait, then SIGKILL."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-    def generate(self, count, address):
-        return self.rpc("miner_generate", count=count, address=address)
-
-    def address_balance(self, address):
-        return int(self.rpc("address_get_balance", address=address)["confirmed"])
+def address_balance(address):
+    return int(node.rpc("address_get_balance", address=address)["confirmed"])
 
 
 root = tempfile.mkdtemp(prefix="cairn-wallet-test-")
 runtime_dir = os.path.join(root, "runtime")  # sessions' keys: never the user's own
 os.makedirs(runtime_dir, mode=0o700)
 env = dict(os.environ, XDG_RUNTIME_DIR=runtime_dir)
-node = Node(os.path.join(root, "node"))
+node = Cairnd(cairnd, os.path.join(root, "node"))
 dead_port = free_port()  # nothing listens here: commands that must not need a node use it
 
 
 def run(*args, datadir=None, stdin="", offline=False):
     """cairn --network regtest [--datadir D] --rpc-connect <node or a dead port> ARGS.
     A new session (no controlling terminal), so prompts read stdin and never a developer's tty."""
-    port = dead_port if offline else node.port
+    port = dead_port if offline else node.rpc_port
     command = [cairn, "--network", "regtest", "--rpc-connect", f"127.0.0.1:{port}"]
     if datadir is not None:
         command += ["--datadir", datadir]
@@ -247,7 +162,7 @@ def scenario_send(nd, burn):
     check(int(immature["immature"]) > 0 and int(immature["confirmed"]) == 0,
           f"fresh coinbases are immature: {immature}")
     node.generate(11, burn)  # regtest coinbase maturity is 10 blocks
-    mined = node.address_balance(a0["address"])
+    mined = address_balance(a0["address"])
     balance = run_json(*wallet("alice", "balance"), datadir=nd)
     check(int(balance["confirmed"]) == mined and mined >= 4 * 25 * COIN,
           f"the wallet's confirmed balance is the node's for its address: {balance} vs {mined}")
@@ -364,10 +279,10 @@ def scenario_multisig(nd, burn):
     funded = run_json(*wallet("alice", "send", multisig, "30", "--yes"), datadir=nd)
     node.generate(1, burn)
     check(tx_confirmations(funded["txid"]) == 1, "the multisig address is funded")
-    check(node.address_balance(multisig) == 30 * COIN, "the multisig address holds 30 coins")
+    check(address_balance(multisig) == 30 * COIN, "the multisig address holds 30 coins")
 
     payee = run_json(*wallet("bob", "address", "--label", "from the team"), datadir=nd, offline=True)["address"]
-    before_payee = node.address_balance(payee)
+    before_payee = address_balance(payee)
     psts = os.path.join(root, "psts")
     os.makedirs(psts)
     p0 = os.path.join(psts, "unsigned.pst")
@@ -406,7 +321,7 @@ def scenario_multisig(nd, burn):
     check(doc["txid"] == created["txid"], "broadcast sends the finalized transaction")
     node.generate(1, burn)
     check(tx_confirmations(created["txid"]) == 1, "the multisig spend is confirmed")
-    check(node.address_balance(payee) == before_payee + 1250000000, "the payee received 12.5 coins")
+    check(address_balance(payee) == before_payee + 1250000000, "the payee received 12.5 coins")
     tx = node.rpc("tx_get", txid=created["txid"])
     check(all(i["witness_kind"] == "lock" for i in tx["inputs"]), "the multisig inputs reveal the lock")
 
@@ -432,7 +347,7 @@ def scenario_restore(burn):
     for address in targets.values():
         node.generate(1, address)
     node.generate(11, burn)
-    total = sum(node.address_balance(a) for a in targets.values())
+    total = sum(address_balance(a) for a in targets.values())
     check(total >= 4 * 25 * COIN, f"the four addresses hold the coinbases: {total}")
 
     fresh = os.path.join(root, "restored")
@@ -502,10 +417,10 @@ def scenario_backup_sessions(nd, burn):
           "book list")
     refused("a book entry of another network", wallet("alice", "book", "add", "t", bob.replace("rcairn1", "tcairn1")),
             "address", nd, offline=True)
-    before = node.address_balance(bob)
+    before = address_balance(bob)
     doc = run_json(*wallet("alice", "send", "bob", "0.5", "--yes"), datadir=nd)
     node.generate(1, burn)
-    check(node.address_balance(bob) == before + COIN // 2, f"sent to the book name 'bob': {doc}")
+    check(address_balance(bob) == before + COIN // 2, f"sent to the book name 'bob': {doc}")
     run_ok(*wallet("alice", "book", "remove", "bob"), datadir=nd, offline=True)
 
     # change-password: the old password stops working, the new one works.
@@ -537,7 +452,7 @@ def run_on_terminal(args, answers, timeout=COMMAND_TIMEOUT):
     pid, fd = pty.fork()
     if pid == 0:
         os.environ.update(env)
-        os.execv(cairn, [cairn, "--network", "regtest", "--rpc-connect", f"127.0.0.1:{node.port}", *args])
+        os.execv(cairn, [cairn, "--network", "regtest", "--rpc-connect", f"127.0.0.1:{node.rpc_port}", *args])
     transcript, answered, deadline = b"", 0, time.monotonic() + timeout
     while time.monotonic() < deadline:
         ready, _, _ = select.select([fd], [], [], 1)
@@ -620,7 +535,7 @@ def scenario_staking(nd, burn):
 
 def main():
     try:
-        node.start()
+        node.start("--no-p2p")
         # Blocks mined to an address nobody here spends from.
         burn = json.loads(subprocess.run([cairn, "--network", "regtest", "--json", "demo"], capture_output=True,
                                          text=True, timeout=60).stdout)["alice"]["address"]
