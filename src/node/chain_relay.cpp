@@ -118,8 +118,12 @@ void NetworkService::State::announce_tip() {
   const ChainManager& chain = node.chain();
   const BlockHash tip = chain.tip().hash;
   if (gossip_blocks.contains(tip)) return;
-  // While catching up, peers have these blocks already; announce only at the front.
-  if (sync->progress(now_ns()).syncing) return;
+  // While catching up, peers have these blocks already; announce only at the front (by
+  // the progress refresh_chain_snapshot() computed for this tip change).
+  {
+    const MutexLock lock(mutex);
+    if (sync_progress.syncing) return;
+  }
   auto block = chain.read_block(tip);
   if (!block) return;
   remember(gossip_blocks, gossip_blocks_order, tip, kMaxRememberedBlocks);

@@ -658,7 +658,10 @@ void NetworkService::State::misbehaved(const net::PeerId& peer, net::Misbehavior
   {
     const MutexLock lock(mutex);
     if (auto it = peers.find(peer); it != peers.end()) group = it->second.group;
-    verdict = bans.add(peer, group, reason, now_unix());
+    // A banned peer's connection is closing; what it still sends changes nothing.
+    const int64_t now = now_unix();
+    if (bans.is_banned(peer, now) || (!group.empty() && bans.is_group_banned(group, now))) return;
+    verdict = bans.add(peer, group, reason, now);
     ++misbehavior_counts[std::string(net::to_string(reason))];
     if (verdict.banned) {
       ++bans_imposed;
