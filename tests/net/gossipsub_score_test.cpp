@@ -2,17 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include "net/test_peer_id.h"
+
 namespace cairn::net {
 namespace {
 
 constexpr int64_t kSecond = kNanosPerSecond;
 const std::string kTopic = "/cairn/regtest/block/1";
-
-PeerId peer_for(uint8_t i) {
-  Seed seed;
-  seed.bytes[0] = i;
-  return PeerId::from_public_key(KeyPair::from_seed(seed).public_key());
-}
 
 PeerScoreParams one_topic(TopicScoreParams topic = {}) {
   PeerScoreParams params;
@@ -22,11 +18,11 @@ PeerScoreParams one_topic(TopicScoreParams topic = {}) {
 
 TEST(PeerScore, UnknownPeersAndUnscoredTopicsScoreZero) {
   PeerScore score(one_topic());
-  EXPECT_EQ(score.score(peer_for(1), 0), 0);
-  score.add_peer(peer_for(1));
-  score.first_delivery(peer_for(1), "unscored");
-  score.invalid_delivery(peer_for(1), "unscored");
-  EXPECT_EQ(score.score(peer_for(1), 0), 0);
+  EXPECT_EQ(score.score(test_peer_id(1), 0), 0);
+  score.add_peer(test_peer_id(1));
+  score.first_delivery(test_peer_id(1), "unscored");
+  score.invalid_delivery(test_peer_id(1), "unscored");
+  EXPECT_EQ(score.score(test_peer_id(1), 0), 0);
 }
 
 TEST(PeerScore, TimeInMeshGrowsUpToItsCap) {
@@ -34,7 +30,7 @@ TEST(PeerScore, TimeInMeshGrowsUpToItsCap) {
   topic.mesh_message_deliveries_weight = 0;  // P3 off, to see P1 alone
   topic.time_in_mesh_cap = 10;
   PeerScore score(one_topic(topic));
-  const PeerId p = peer_for(1);
+  const PeerId p = test_peer_id(1);
   score.add_peer(p);
   score.graft(p, kTopic, 0);
   EXPECT_DOUBLE_EQ(score.score(p, 5 * kSecond), 5 * topic.time_in_mesh_weight);
@@ -47,7 +43,7 @@ TEST(PeerScore, FirstDeliveriesAreCappedAndDecay) {
   TopicScoreParams topic;
   topic.first_message_deliveries_cap = 3;
   PeerScore score(one_topic(topic));
-  const PeerId p = peer_for(1);
+  const PeerId p = test_peer_id(1);
   score.add_peer(p);
   for (int i = 0; i < 5; ++i) score.first_delivery(p, kTopic);
   EXPECT_DOUBLE_EQ(score.score(p, 0), 3);
@@ -60,7 +56,7 @@ TEST(PeerScore, MeshDeliveryDeficitCountsOnlyAfterActivation) {
   topic.time_in_mesh_weight = 0;
   topic.mesh_message_deliveries_decay = 1;  // no decay: the deficit stays put
   PeerScore score(one_topic(topic));
-  const PeerId p = peer_for(1);
+  const PeerId p = test_peer_id(1);
   score.add_peer(p);
   score.graft(p, kTopic, 0);
   score.decay(topic.mesh_message_deliveries_activation_ns - 1);
@@ -81,7 +77,7 @@ TEST(PeerScore, MeshDeliveryDeficitCountsOnlyAfterActivation) {
 
 TEST(PeerScore, InvalidMessagesArePenalisedQuadratically) {
   PeerScore score(one_topic());
-  const PeerId p = peer_for(1);
+  const PeerId p = test_peer_id(1);
   score.add_peer(p);
   score.invalid_delivery(p, kTopic);
   score.invalid_delivery(p, kTopic);
@@ -93,7 +89,7 @@ TEST(PeerScore, BehaviourPenaltyAboveThresholdAndDecayToZero) {
   PeerScoreParams params = one_topic();
   params.behaviour_penalty_threshold = 1;
   PeerScore score(params);
-  const PeerId p = peer_for(1);
+  const PeerId p = test_peer_id(1);
   score.add_peer(p);
   score.add_penalty(p, 1);
   EXPECT_DOUBLE_EQ(score.score(p, 0), 0);
@@ -109,7 +105,7 @@ TEST(PeerScore, AppSpecificScoreAndTopicCap) {
   params.app_specific_weight = 10;
   params.app_specific_score = [](const PeerId&) { return 0.5; };
   PeerScore score(params);
-  const PeerId p = peer_for(1);
+  const PeerId p = test_peer_id(1);
   score.add_peer(p);
   for (int i = 0; i < 5; ++i) score.first_delivery(p, kTopic);
   EXPECT_DOUBLE_EQ(score.score(p, 0), 2 + 5);
@@ -118,7 +114,7 @@ TEST(PeerScore, AppSpecificScoreAndTopicCap) {
 TEST(PeerScore, ScoreIsRetainedAfterDisconnectUntilItExpires) {
   PeerScoreParams params = one_topic();
   PeerScore score(params);
-  const PeerId p = peer_for(1);
+  const PeerId p = test_peer_id(1);
   score.add_peer(p);
   score.invalid_delivery(p, kTopic);
   score.remove_peer(p, 0);
@@ -137,7 +133,7 @@ TEST(PeerScore, IpColocationPenalisesTheSurplusOverTheThreshold) {
   PeerScore score(params);
   std::vector<PeerId> peers;
   for (uint8_t i = 1; i <= 4; ++i) {
-    peers.push_back(peer_for(i));
+    peers.push_back(test_peer_id(i));
     score.add_peer(peers.back());
     score.set_ip(peers.back(), "10.0.0.1");
   }
@@ -157,7 +153,7 @@ TEST(PeerScore, IpColocationSparesWhitelistedAndUnknownIps) {
   params.ip_colocation_factor_threshold = 1;
   params.ip_colocation_factor_whitelist = {"127.0.0.1"};
   PeerScore score(params);
-  const PeerId a = peer_for(1), b = peer_for(2), c = peer_for(3), d = peer_for(4);
+  const PeerId a = test_peer_id(1), b = test_peer_id(2), c = test_peer_id(3), d = test_peer_id(4);
   for (const PeerId& p : {a, b, c, d}) score.add_peer(p);
   score.set_ip(a, "127.0.0.1");
   score.set_ip(b, "127.0.0.1");

@@ -4,17 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include "net/test_peer_id.h"
+
 namespace cairn::net {
 namespace {
 
 constexpr int64_t kT0 = 1'700'000'000;  // Unix seconds
-
-PeerId peer_for(uint32_t i) {
-  Seed seed;
-  seed.bytes[0] = static_cast<uint8_t>(i);
-  seed.bytes[1] = static_cast<uint8_t>(i >> 8);
-  return PeerId::from_public_key(KeyPair::from_seed(seed).public_key());
-}
 
 Multiaddr addr(const std::string& text) {
   auto a = Multiaddr::parse(text);
@@ -71,7 +66,7 @@ TEST_F(PeerManagerTest, OutboundWanted) {
 }
 
 TEST_F(PeerManagerTest, EmptyStoreTriesBootstrapThenSeedsInOrder) {
-  const auto with_id = public_addr(1, 1).with_peer_id(peer_for(1));
+  const auto with_id = public_addr(1, 1).with_peer_id(test_peer_id(1));
   ASSERT_TRUE(with_id.ok());
   PeerManagerOptions options;
   options.bootstrap = {*with_id, public_addr(2, 2)};
@@ -82,7 +77,7 @@ TEST_F(PeerManagerTest, EmptyStoreTriesBootstrapThenSeedsInOrder) {
   ASSERT_TRUE(first);
   EXPECT_TRUE(first->bootstrap);
   EXPECT_EQ(first->address, *with_id);
-  EXPECT_EQ(first->peer, peer_for(1));
+  EXPECT_EQ(first->peer, test_peer_id(1));
   EXPECT_EQ(first->group, "1.1.0.0/16");
   m.on_dial_started(*first, kT0);
   used_groups_.insert(first->group);
@@ -103,15 +98,15 @@ TEST_F(PeerManagerTest, EmptyStoreTriesBootstrapThenSeedsInOrder) {
 
   // The bootstrap address without an id answers as peer 9: it is remembered, and from now
   // on known peers come first.
-  m.on_dial_succeeded(*second, peer_for(9), kT0 + 1);
-  const KnownPeer* learnt = store_.find(peer_for(9));
+  m.on_dial_succeeded(*second, test_peer_id(9), kT0 + 1);
+  const KnownPeer* learnt = store_.find(test_peer_id(9));
   ASSERT_NE(learnt, nullptr);
   EXPECT_EQ(learnt->source, PeerSource::bootstrap);
   EXPECT_EQ(learnt->last_success, kT0 + 1);
 
   // As a fallback the address is not dialled again while the peer that answered is connected.
   used_groups_.clear();
-  busy_ = {peer_for(1), peer_for(9)};
+  busy_ = {test_peer_id(1), test_peer_id(9)};
   auto fallback = select(m, kT0 + 1000);
   ASSERT_TRUE(fallback);
   EXPECT_EQ(fallback->group, "dns:seed.example.org");
@@ -133,16 +128,16 @@ TEST_F(PeerManagerTest, KnownPeersComeBeforeBootstrapOnceOneConnected) {
   PeerManagerOptions options;
   options.bootstrap = {public_addr(1, 1)};
   auto m = manager(options);
-  store_.add(peer_for(2), {public_addr(2, 2)}, PeerSource::discovery, kT0);
-  store_.mark_success(peer_for(2), kT0);
+  store_.add(test_peer_id(2), {public_addr(2, 2)}, PeerSource::discovery, kT0);
+  store_.mark_success(test_peer_id(2), kT0);
   auto candidate = select(m, kT0 + 1000);
   ASSERT_TRUE(candidate);
   EXPECT_FALSE(candidate->bootstrap);
-  EXPECT_EQ(candidate->peer, peer_for(2));
+  EXPECT_EQ(candidate->peer, test_peer_id(2));
   // Its address carries the peer id, so the dial checks whom it reaches.
-  EXPECT_EQ(candidate->address.peer_id(), peer_for(2));
+  EXPECT_EQ(candidate->address.peer_id(), test_peer_id(2));
   // When no known peer is eligible, bootstrap is the fallback.
-  busy_.insert(peer_for(2));
+  busy_.insert(test_peer_id(2));
   candidate = select(m, kT0 + 1000);
   ASSERT_TRUE(candidate);
   EXPECT_TRUE(candidate->bootstrap);
@@ -150,15 +145,15 @@ TEST_F(PeerManagerTest, KnownPeersComeBeforeBootstrapOnceOneConnected) {
 
 TEST_F(PeerManagerTest, OnePeerPerGroup) {
   auto m = manager();
-  store_.add(peer_for(1), {public_addr(5, 5, 1)}, PeerSource::discovery, kT0);
-  store_.add(peer_for(2), {public_addr(5, 5, 2)}, PeerSource::discovery, kT0);
-  store_.add(peer_for(3), {public_addr(6, 6)}, PeerSource::discovery, kT0);
+  store_.add(test_peer_id(1), {public_addr(5, 5, 1)}, PeerSource::discovery, kT0);
+  store_.add(test_peer_id(2), {public_addr(5, 5, 2)}, PeerSource::discovery, kT0);
+  store_.add(test_peer_id(3), {public_addr(6, 6)}, PeerSource::discovery, kT0);
   used_groups_.insert("5.5.0.0/16");
   for (uint64_t seed = 0; seed < 20; ++seed) {
     DeterministicRng rng(seed);
     auto candidate = m.select_outbound(used_groups_, busy_, kT0, rng);
     ASSERT_TRUE(candidate);
-    EXPECT_EQ(candidate->peer, peer_for(3));
+    EXPECT_EQ(candidate->peer, test_peer_id(3));
   }
   used_groups_.insert("6.6.0.0/16");
   EXPECT_FALSE(select(m));
@@ -167,18 +162,18 @@ TEST_F(PeerManagerTest, OnePeerPerGroup) {
 TEST_F(PeerManagerTest, PrefersRecentSuccesses) {
   auto m = manager();
   for (uint32_t i = 1; i <= 5; ++i)
-    store_.add(peer_for(i), {public_addr(10, static_cast<int>(i))}, PeerSource::discovery, kT0);
-  store_.add(peer_for(20), {public_addr(20, 20)}, PeerSource::discovery, kT0);
-  store_.mark_success(peer_for(20), kT0 - kRecentSuccessSeconds - 1);  // just too old to be recent
-  store_.add(peer_for(30), {public_addr(30, 30)}, PeerSource::discovery, kT0);
-  store_.mark_success(peer_for(30), kT0 - 60);
+    store_.add(test_peer_id(i), {public_addr(10, static_cast<int>(i))}, PeerSource::discovery, kT0);
+  store_.add(test_peer_id(20), {public_addr(20, 20)}, PeerSource::discovery, kT0);
+  store_.mark_success(test_peer_id(20), kT0 - kRecentSuccessSeconds - 1);  // just too old to be recent
+  store_.add(test_peer_id(30), {public_addr(30, 30)}, PeerSource::discovery, kT0);
+  store_.mark_success(test_peer_id(30), kT0 - 60);
   for (uint64_t seed = 0; seed < 20; ++seed) {
     DeterministicRng rng(seed);
-    EXPECT_EQ(m.select_outbound(used_groups_, busy_, kT0, rng)->peer, peer_for(30));
+    EXPECT_EQ(m.select_outbound(used_groups_, busy_, kT0, rng)->peer, test_peer_id(30));
   }
-  busy_.insert(peer_for(30));
-  EXPECT_EQ(select(m)->peer, peer_for(20));  // then those that ever connected
-  busy_.insert(peer_for(20));
+  busy_.insert(test_peer_id(30));
+  EXPECT_EQ(select(m)->peer, test_peer_id(20));  // then those that ever connected
+  busy_.insert(test_peer_id(20));
   std::set<PeerId> seen;  // then new ones, at random
   for (uint64_t seed = 0; seed < 50; ++seed) {
     DeterministicRng rng(seed);
@@ -189,9 +184,9 @@ TEST_F(PeerManagerTest, PrefersRecentSuccesses) {
 
 TEST_F(PeerManagerTest, SkipsBannedPeersAndGroups) {
   auto m = manager();
-  store_.add(peer_for(1), {public_addr(1, 1)}, PeerSource::discovery, kT0);
-  store_.add(peer_for(2), {public_addr(2, 2)}, PeerSource::discovery, kT0);
-  bans_.ban(BanTarget::of(peer_for(1)), "test", kT0 + 100, kT0);
+  store_.add(test_peer_id(1), {public_addr(1, 1)}, PeerSource::discovery, kT0);
+  store_.add(test_peer_id(2), {public_addr(2, 2)}, PeerSource::discovery, kT0);
+  bans_.ban(BanTarget::of(test_peer_id(1)), "test", kT0 + 100, kT0);
   bans_.ban(BanTarget::of_group("2.2.0.0/16"), "test", kT0 + 100, kT0);
   EXPECT_FALSE(select(m));
   EXPECT_TRUE(select(m, kT0 + 100));  // bans expire
@@ -199,7 +194,7 @@ TEST_F(PeerManagerTest, SkipsBannedPeersAndGroups) {
 
 TEST_F(PeerManagerTest, RetryBackoffAndForgettingUnreachablePeers) {
   auto m = manager();
-  store_.add(peer_for(1), {public_addr(1, 1)}, PeerSource::discovery, kT0);
+  store_.add(test_peer_id(1), {public_addr(1, 1)}, PeerSource::discovery, kT0);
   int64_t now = kT0;
   for (uint32_t failure = 1; failure < kForgetAfterFailures; ++failure) {
     auto candidate = select(m, now);
@@ -213,36 +208,36 @@ TEST_F(PeerManagerTest, RetryBackoffAndForgettingUnreachablePeers) {
   ASSERT_TRUE(candidate);
   m.on_dial_started(*candidate, now);
   m.on_dial_failed(*candidate, now);
-  EXPECT_EQ(store_.find(peer_for(1)), nullptr);  // never connected, kForgetAfterFailures failures
+  EXPECT_EQ(store_.find(test_peer_id(1)), nullptr);  // never connected, kForgetAfterFailures failures
 }
 
 TEST_F(PeerManagerTest, APeerThatOnceConnectedIsKept) {
   auto m = manager();
-  store_.add(peer_for(1), {public_addr(1, 1)}, PeerSource::discovery, kT0);
-  store_.mark_success(peer_for(1), kT0);
+  store_.add(test_peer_id(1), {public_addr(1, 1)}, PeerSource::discovery, kT0);
+  store_.mark_success(test_peer_id(1), kT0);
   for (uint32_t i = 0; i < kForgetAfterFailures + 2; ++i) {
-    m.on_dial_failed(DialCandidate{peer_for(1), public_addr(1, 1), "1.1.0.0/16", false, false}, kT0);
+    m.on_dial_failed(DialCandidate{test_peer_id(1), public_addr(1, 1), "1.1.0.0/16", false, false}, kT0);
   }
-  EXPECT_NE(store_.find(peer_for(1)), nullptr);
+  EXPECT_NE(store_.find(test_peer_id(1)), nullptr);
 }
 
 TEST_F(PeerManagerTest, FeelersTestNewPeersEveryInterval) {
   auto m = manager();
-  store_.add(peer_for(1), {public_addr(1, 1)}, PeerSource::discovery, kT0);
-  store_.mark_success(peer_for(1), kT0);
-  store_.add(peer_for(2), {public_addr(2, 2)}, PeerSource::discovery, kT0);
+  store_.add(test_peer_id(1), {public_addr(1, 1)}, PeerSource::discovery, kT0);
+  store_.mark_success(test_peer_id(1), kT0);
+  store_.add(test_peer_id(2), {public_addr(2, 2)}, PeerSource::discovery, kT0);
   auto feeler = m.select_feeler(used_groups_, busy_, kT0, rng_);
   ASSERT_TRUE(feeler);
   EXPECT_TRUE(feeler->feeler);
-  EXPECT_EQ(feeler->peer, peer_for(2));  // only peers that never connected
+  EXPECT_EQ(feeler->peer, test_peer_id(2));  // only peers that never connected
   EXPECT_FALSE(m.select_feeler(used_groups_, busy_, kT0 + kFeelerIntervalSeconds - 1, rng_));
   EXPECT_TRUE(m.select_feeler(used_groups_, busy_, kT0 + kFeelerIntervalSeconds, rng_));
-  store_.mark_success(peer_for(2), kT0);
+  store_.mark_success(test_peer_id(2), kT0);
   EXPECT_FALSE(m.select_feeler(used_groups_, busy_, kT0 + 10 * kFeelerIntervalSeconds, rng_));
 
   PeerManagerOptions off;
   off.feeler_interval = 0;
-  store_.add(peer_for(3), {public_addr(3, 3)}, PeerSource::discovery, kT0);
+  store_.add(test_peer_id(3), {public_addr(3, 3)}, PeerSource::discovery, kT0);
   auto disabled = manager(off);
   EXPECT_FALSE(disabled.select_feeler(used_groups_, busy_, kT0, rng_));
 }
@@ -263,7 +258,7 @@ TEST_F(PeerManagerTest, BootstrapListIsBounded) {
 // Eviction.
 
 InboundCandidate inbound(uint32_t id, std::string group, int64_t connected_since) {
-  return InboundCandidate{peer_for(id), std::move(group), connected_since, INT64_MAX, 0, 0, 0};
+  return InboundCandidate{test_peer_id(id), std::move(group), connected_since, INT64_MAX, 0, 0, 0};
 }
 
 TEST(SelectInboundToEvict, NothingWhenEveryoneIsProtected) {
@@ -277,7 +272,7 @@ TEST(SelectInboundToEvict, NothingWhenEveryoneIsProtected) {
   // One without a measured ping is not protected by the ping rule, but by seniority only
   // if the rest of the pool is large enough: alone, half of one is none.
   four.push_back(inbound(9, "g", 100));
-  EXPECT_EQ(select_inbound_to_evict(four), peer_for(9));
+  EXPECT_EQ(select_inbound_to_evict(four), test_peer_id(9));
 }
 
 TEST(SelectInboundToEvict, EvictsTheYoungestOfTheLargestGroup) {
@@ -290,15 +285,15 @@ TEST(SelectInboundToEvict, EvictsTheYoungestOfTheLargestGroup) {
   candidates.push_back(inbound(13, "b", 103));
   candidates.push_back(inbound(14, "c", 104));
   candidates.push_back(inbound(15, "c", 105));
-  EXPECT_EQ(select_inbound_to_evict(candidates), peer_for(13));
+  EXPECT_EQ(select_inbound_to_evict(candidates), test_peer_id(13));
   // Input order does not matter.
   std::reverse(candidates.begin(), candidates.end());
-  EXPECT_EQ(select_inbound_to_evict(candidates), peer_for(13));
+  EXPECT_EQ(select_inbound_to_evict(candidates), test_peer_id(13));
   // A higher ban score goes before youth within the chosen group.
   for (auto& c : candidates) {
-    if (c.peer == peer_for(11)) c.ban_score = 30;
+    if (c.peer == test_peer_id(11)) c.ban_score = 30;
   }
-  EXPECT_EQ(select_inbound_to_evict(candidates), peer_for(11));
+  EXPECT_EQ(select_inbound_to_evict(candidates), test_peer_id(11));
 }
 
 TEST(SelectInboundToEvict, ProtectsFastAndUsefulPeers) {
@@ -310,7 +305,7 @@ TEST(SelectInboundToEvict, ProtectsFastAndUsefulPeers) {
   candidates[17].last_transaction_time = 50;  // a transaction supplier
   const auto evicted = select_inbound_to_evict(candidates);
   ASSERT_TRUE(evicted);
-  EXPECT_EQ(*evicted, peer_for(16));
+  EXPECT_EQ(*evicted, test_peer_id(16));
   // The protections are bounded: with 5 peers of good ping, the 5th best is not protected.
   std::vector<InboundCandidate> pings;
   for (uint32_t i = 0; i < 5; ++i) {
@@ -318,7 +313,7 @@ TEST(SelectInboundToEvict, ProtectsFastAndUsefulPeers) {
     pings.back().min_ping_ns = 100 + i;
   }
   pings.push_back(inbound(9, "g", 0));  // the oldest: protected by seniority (half of 2 = 1)
-  EXPECT_EQ(select_inbound_to_evict(pings), peer_for(4));
+  EXPECT_EQ(select_inbound_to_evict(pings), test_peer_id(4));
 }
 
 }  // namespace

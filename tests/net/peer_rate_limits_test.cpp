@@ -6,17 +6,12 @@
 
 #include <gtest/gtest.h>
 
+#include "net/test_peer_id.h"
+
 namespace cairn::net {
 namespace {
 
 constexpr int64_t kSecond = 1'000'000'000;
-
-PeerId peer_for(uint32_t i) {
-  Seed seed;
-  seed.bytes[0] = static_cast<uint8_t>(i);
-  seed.bytes[1] = static_cast<uint8_t>(i >> 8);
-  return PeerId::from_public_key(KeyPair::from_seed(seed).public_key());
-}
 
 size_t index(ProtocolKind kind) { return static_cast<size_t>(kind); }
 
@@ -29,7 +24,7 @@ TEST(PeerRateLimits, TableIsComplete) {
 
 TEST(PeerRateLimits, BurstThenDropsCounted) {
   PeerRateLimits limits;
-  const PeerId peer = peer_for(1);
+  const PeerId peer = test_peer_id(1);
   const uint32_t burst = kPeerRateTable[index(ProtocolKind::status)].burst;
   for (uint32_t i = 0; i < burst; ++i) EXPECT_TRUE(limits.admit(peer, ProtocolKind::status, 0)) << i;
   EXPECT_FALSE(limits.admit(peer, ProtocolKind::status, 0));
@@ -38,7 +33,7 @@ TEST(PeerRateLimits, BurstThenDropsCounted) {
   EXPECT_EQ(limits.drops()[index(ProtocolKind::tx)], 0u);
   // Other kinds and other peers have their own buckets.
   EXPECT_TRUE(limits.admit(peer, ProtocolKind::headers, 0));
-  EXPECT_TRUE(limits.admit(peer_for(2), ProtocolKind::status, 0));
+  EXPECT_TRUE(limits.admit(test_peer_id(2), ProtocolKind::status, 0));
   // Status refills at two a minute: one token after 30 s.
   EXPECT_FALSE(limits.admit(peer, ProtocolKind::status, 30 * kSecond - 1));
   EXPECT_TRUE(limits.admit(peer, ProtocolKind::status, 30 * kSecond));
@@ -46,7 +41,7 @@ TEST(PeerRateLimits, BurstThenDropsCounted) {
 
 TEST(PeerRateLimits, CostCountsBlocks) {
   PeerRateLimits limits;
-  const PeerId peer = peer_for(1);
+  const PeerId peer = test_peer_id(1);
   const PeerRate blocks = kPeerRateTable[index(ProtocolKind::blocks)];
   EXPECT_TRUE(limits.admit(peer, ProtocolKind::blocks, 0, blocks.burst - 16));
   EXPECT_TRUE(limits.admit(peer, ProtocolKind::blocks, 0, 16));
@@ -59,7 +54,7 @@ TEST(PeerRateLimits, CostCountsBlocks) {
 
 TEST(PeerRateLimits, PaceAsksToWaitInsteadOfDropping) {
   PeerRateLimits limits;
-  const PeerId peer = peer_for(1);
+  const PeerId peer = test_peer_id(1);
   const PeerRate headers = kPeerRateTable[index(ProtocolKind::headers)];
   for (uint32_t i = 0; i < headers.burst; ++i) EXPECT_EQ(limits.pace(peer, ProtocolKind::headers, 0), 0) << i;
   const int64_t wait = limits.pace(peer, ProtocolKind::headers, 0);
@@ -74,7 +69,7 @@ TEST(PeerRateLimits, PaceAsksToWaitInsteadOfDropping) {
 
 TEST(PeerRateLimits, RemovePeerForgetsItsBuckets) {
   PeerRateLimits limits;
-  const PeerId peer = peer_for(1);
+  const PeerId peer = test_peer_id(1);
   const uint32_t burst = kPeerRateTable[index(ProtocolKind::block_gossip)].burst;
   EXPECT_TRUE(limits.admit(peer, ProtocolKind::block_gossip, 0, burst));
   EXPECT_FALSE(limits.admit(peer, ProtocolKind::block_gossip, 0));
@@ -87,19 +82,19 @@ TEST(PeerRateLimits, RemovePeerForgetsItsBuckets) {
 TEST(PeerRateLimits, TrackedPeersAreBoundedAndTheLongestIdleGoes) {
   PeerRateLimits limits(3);
   for (uint32_t i = 1; i <= 3; ++i) {
-    EXPECT_TRUE(limits.admit(peer_for(i), ProtocolKind::status, 0,
+    EXPECT_TRUE(limits.admit(test_peer_id(i), ProtocolKind::status, 0,
                              kPeerRateTable[index(ProtocolKind::status)].burst));
   }
-  EXPECT_FALSE(limits.admit(peer_for(1), ProtocolKind::status, 0));  // peer 1 is now the most recent
-  EXPECT_TRUE(limits.admit(peer_for(4), ProtocolKind::status, 0));   // forgets peer 2
+  EXPECT_FALSE(limits.admit(test_peer_id(1), ProtocolKind::status, 0));  // peer 1 is now the most recent
+  EXPECT_TRUE(limits.admit(test_peer_id(4), ProtocolKind::status, 0));   // forgets peer 2
   EXPECT_EQ(limits.tracked_peers(), 3u);
-  EXPECT_TRUE(limits.admit(peer_for(2), ProtocolKind::status, 0));   // peer 2 starts again: full
-  EXPECT_FALSE(limits.admit(peer_for(1), ProtocolKind::status, 0));  // peer 1 was kept: still empty
+  EXPECT_TRUE(limits.admit(test_peer_id(2), ProtocolKind::status, 0));   // peer 2 starts again: full
+  EXPECT_FALSE(limits.admit(test_peer_id(1), ProtocolKind::status, 0));  // peer 1 was kept: still empty
 }
 
 TEST(PeerRateLimits, ConcurrentAdmitsTakeEachTokenOnce) {
   PeerRateLimits limits;
-  const PeerId peer = peer_for(1);
+  const PeerId peer = test_peer_id(1);
   const uint32_t burst = kPeerRateTable[index(ProtocolKind::tx)].burst;
   std::atomic<uint32_t> admitted{0};
   std::vector<std::thread> threads;

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "crypto/hash.h"
+#include "net/test_peer_id.h"
 #include "util/file.h"
 
 namespace cairn::net {
@@ -13,13 +14,6 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr int64_t kT0 = 1'700'000'000;  // Unix seconds
-
-PeerId peer_for(uint32_t i) {
-  Seed seed;
-  seed.bytes[0] = static_cast<uint8_t>(i);
-  seed.bytes[1] = static_cast<uint8_t>(i >> 8);
-  return PeerId::from_public_key(KeyPair::from_seed(seed).public_key());
-}
 
 Multiaddr addr(const std::string& text) {
   auto a = Multiaddr::parse(text);
@@ -51,23 +45,23 @@ class PeerStoreFile : public ::testing::Test {
 
 PeerStore sample_store() {
   PeerStore store;
-  store.add(peer_for(1), {tcp(1), tcp(2)}, PeerSource::bootstrap, kT0);
-  store.add(peer_for(2), {addr("/ip6/2001:db8::1/tcp/1"), addr("/dns4/seed.example.org/tcp/2")},
+  store.add(test_peer_id(1), {tcp(1), tcp(2)}, PeerSource::bootstrap, kT0);
+  store.add(test_peer_id(2), {addr("/ip6/2001:db8::1/tcp/1"), addr("/dns4/seed.example.org/tcp/2")},
             PeerSource::discovery, kT0 + 1);
-  store.mark_attempt(peer_for(1), kT0 + 5);
-  store.mark_success(peer_for(1), kT0 + 6);
-  store.mark_attempt(peer_for(2), kT0 + 7);
-  store.mark_failure(peer_for(2), kT0 + 8);
+  store.mark_attempt(test_peer_id(1), kT0 + 5);
+  store.mark_success(test_peer_id(1), kT0 + 6);
+  store.mark_attempt(test_peer_id(2), kT0 + 7);
+  store.mark_failure(test_peer_id(2), kT0 + 8);
   store.set_bans({Ban{BanTarget::of_group("198.51.0.0/16"), "invalid_block", kT0 + 100},
-                  Ban{BanTarget::of(peer_for(3)), "operator", kT0 + 200}});
+                  Ban{BanTarget::of(test_peer_id(3)), "operator", kT0 + 200}});
   return store;
 }
 
 TEST(PeerStore, AddMergesAddressesNewestFirst) {
   PeerStore store;
-  ASSERT_TRUE(store.add(peer_for(1), {tcp(1), tcp(2), tcp(1)}, PeerSource::discovery, kT0));
-  ASSERT_TRUE(store.add(peer_for(1), {tcp(3), tcp(2)}, PeerSource::inbound, kT0 + 10));
-  const KnownPeer* known = store.find(peer_for(1));
+  ASSERT_TRUE(store.add(test_peer_id(1), {tcp(1), tcp(2), tcp(1)}, PeerSource::discovery, kT0));
+  ASSERT_TRUE(store.add(test_peer_id(1), {tcp(3), tcp(2)}, PeerSource::inbound, kT0 + 10));
+  const KnownPeer* known = store.find(test_peer_id(1));
   ASSERT_NE(known, nullptr);
   EXPECT_EQ(known->addresses, (std::vector<Multiaddr>{tcp(3), tcp(2), tcp(1)}));
   EXPECT_EQ(known->source, PeerSource::discovery);  // where we first heard of it
@@ -79,10 +73,10 @@ TEST(PeerStore, AddressesPerPeerAreBoundedAndTheOldestGo) {
   PeerStore store;
   std::vector<Multiaddr> many;
   for (int i = 0; i < static_cast<int>(kMaxAddressesPerPeer); ++i) many.push_back(tcp(i));
-  ASSERT_TRUE(store.add(peer_for(1), many, PeerSource::discovery, kT0));
-  EXPECT_EQ(store.find(peer_for(1))->addresses.size(), kMaxAddressesPerPeer);
-  ASSERT_TRUE(store.add(peer_for(1), {tcp(100)}, PeerSource::discovery, kT0));
-  const auto& kept = store.find(peer_for(1))->addresses;
+  ASSERT_TRUE(store.add(test_peer_id(1), many, PeerSource::discovery, kT0));
+  EXPECT_EQ(store.find(test_peer_id(1))->addresses.size(), kMaxAddressesPerPeer);
+  ASSERT_TRUE(store.add(test_peer_id(1), {tcp(100)}, PeerSource::discovery, kT0));
+  const auto& kept = store.find(test_peer_id(1))->addresses;
   ASSERT_EQ(kept.size(), kMaxAddressesPerPeer);
   EXPECT_EQ(kept.front(), tcp(100));
   EXPECT_EQ(kept.back(), tcp(static_cast<int>(kMaxAddressesPerPeer) - 2));
@@ -90,55 +84,55 @@ TEST(PeerStore, AddressesPerPeerAreBoundedAndTheOldestGo) {
 
 TEST(PeerStore, PeerIdsInAddresses) {
   PeerStore store;
-  const auto own = tcp(1).with_peer_id(peer_for(1));
-  const auto other = tcp(2).with_peer_id(peer_for(2));
+  const auto own = tcp(1).with_peer_id(test_peer_id(1));
+  const auto other = tcp(2).with_peer_id(test_peer_id(2));
   ASSERT_TRUE(own.ok() && other.ok());
-  ASSERT_TRUE(store.add(peer_for(1), {*own, *other}, PeerSource::discovery, kT0));
-  EXPECT_EQ(store.find(peer_for(1))->addresses, std::vector<Multiaddr>{tcp(1)});  // stored without /p2p
+  ASSERT_TRUE(store.add(test_peer_id(1), {*own, *other}, PeerSource::discovery, kT0));
+  EXPECT_EQ(store.find(test_peer_id(1))->addresses, std::vector<Multiaddr>{tcp(1)});  // stored without /p2p
   // Nothing dialable: another peer's address, or a bare /p2p.
   std::string bare = "/p2p/";
-  bare += peer_for(3).to_base58();
-  EXPECT_FALSE(store.add(peer_for(3), {*other, addr(bare)}, PeerSource::discovery, kT0));
-  EXPECT_FALSE(store.add(peer_for(3), {}, PeerSource::discovery, kT0));
+  bare += test_peer_id(3).to_base58();
+  EXPECT_FALSE(store.add(test_peer_id(3), {*other, addr(bare)}, PeerSource::discovery, kT0));
+  EXPECT_FALSE(store.add(test_peer_id(3), {}, PeerSource::discovery, kT0));
   EXPECT_EQ(store.size(), 1u);
 }
 
 TEST(PeerStore, ConnectionHistory) {
   PeerStore store;
-  store.add(peer_for(1), {tcp(1)}, PeerSource::discovery, kT0);
-  store.mark_attempt(peer_for(1), kT0 + 1);
-  store.mark_failure(peer_for(1), kT0 + 2);
-  store.mark_failure(peer_for(1), kT0 + 3);
-  EXPECT_EQ(store.find(peer_for(1))->failures, 2u);
-  EXPECT_EQ(store.find(peer_for(1))->last_attempt, kT0 + 1);
-  store.mark_success(peer_for(1), kT0 + 4);
-  EXPECT_EQ(store.find(peer_for(1))->failures, 0u);
-  EXPECT_EQ(store.find(peer_for(1))->last_success, kT0 + 4);
-  store.mark_success(peer_for(9), kT0);  // unknown: ignored
+  store.add(test_peer_id(1), {tcp(1)}, PeerSource::discovery, kT0);
+  store.mark_attempt(test_peer_id(1), kT0 + 1);
+  store.mark_failure(test_peer_id(1), kT0 + 2);
+  store.mark_failure(test_peer_id(1), kT0 + 3);
+  EXPECT_EQ(store.find(test_peer_id(1))->failures, 2u);
+  EXPECT_EQ(store.find(test_peer_id(1))->last_attempt, kT0 + 1);
+  store.mark_success(test_peer_id(1), kT0 + 4);
+  EXPECT_EQ(store.find(test_peer_id(1))->failures, 0u);
+  EXPECT_EQ(store.find(test_peer_id(1))->last_success, kT0 + 4);
+  store.mark_success(test_peer_id(9), kT0);  // unknown: ignored
   EXPECT_EQ(store.size(), 1u);
-  EXPECT_TRUE(store.remove(peer_for(1)));
-  EXPECT_FALSE(store.remove(peer_for(1)));
+  EXPECT_TRUE(store.remove(test_peer_id(1)));
+  EXPECT_FALSE(store.remove(test_peer_id(1)));
 }
 
 TEST(PeerStore, FullStoreEvictsTheWorst) {
   PeerStore store(3);
-  store.add(peer_for(1), {tcp(1)}, PeerSource::discovery, kT0);  // connected once
-  store.mark_success(peer_for(1), kT0);
-  store.add(peer_for(2), {tcp(2)}, PeerSource::discovery, kT0);  // never connected, 2 failures
-  store.mark_failure(peer_for(2), kT0);
-  store.mark_failure(peer_for(2), kT0);
-  store.add(peer_for(3), {tcp(3)}, PeerSource::discovery, kT0);  // never connected, 1 failure
-  store.mark_failure(peer_for(3), kT0);
+  store.add(test_peer_id(1), {tcp(1)}, PeerSource::discovery, kT0);  // connected once
+  store.mark_success(test_peer_id(1), kT0);
+  store.add(test_peer_id(2), {tcp(2)}, PeerSource::discovery, kT0);  // never connected, 2 failures
+  store.mark_failure(test_peer_id(2), kT0);
+  store.mark_failure(test_peer_id(2), kT0);
+  store.add(test_peer_id(3), {tcp(3)}, PeerSource::discovery, kT0);  // never connected, 1 failure
+  store.mark_failure(test_peer_id(3), kT0);
   EXPECT_EQ(store.size(), 3u);  // at the limit, nothing evicted
-  store.add(peer_for(4), {tcp(4)}, PeerSource::discovery, kT0 + 1);
+  store.add(test_peer_id(4), {tcp(4)}, PeerSource::discovery, kT0 + 1);
   EXPECT_EQ(store.size(), 3u);
-  EXPECT_EQ(store.find(peer_for(2)), nullptr);
+  EXPECT_EQ(store.find(test_peer_id(2)), nullptr);
   // Then the stalest among equals (peer 3 has a failure; peer 4 none).
-  store.add(peer_for(5), {tcp(5)}, PeerSource::discovery, kT0 + 2);
-  EXPECT_EQ(store.find(peer_for(3)), nullptr);
-  store.add(peer_for(6), {tcp(6)}, PeerSource::discovery, kT0 + 3);
-  EXPECT_EQ(store.find(peer_for(4)), nullptr);  // seen at kT0 + 1, before peer 5
-  EXPECT_NE(store.find(peer_for(1)), nullptr);  // the one that connected stays
+  store.add(test_peer_id(5), {tcp(5)}, PeerSource::discovery, kT0 + 2);
+  EXPECT_EQ(store.find(test_peer_id(3)), nullptr);
+  store.add(test_peer_id(6), {tcp(6)}, PeerSource::discovery, kT0 + 3);
+  EXPECT_EQ(store.find(test_peer_id(4)), nullptr);  // seen at kT0 + 1, before peer 5
+  EXPECT_NE(store.find(test_peer_id(1)), nullptr);  // the one that connected stays
 }
 
 TEST(PeerStore, EncodingRoundTrips) {
@@ -219,7 +213,7 @@ TEST_F(PeerStoreFile, SaveAndLoadKeepPeersAndBans) {
 
 TEST_F(PeerStoreFile, BansSurviveARestart) {
   BanScores scores;
-  scores.add(peer_for(7), "198.51.0.0/16", Misbehavior::invalid_block, kT0);
+  scores.add(test_peer_id(7), "198.51.0.0/16", Misbehavior::invalid_block, kT0);
   PeerStore store;
   store.set_bans(scores.bans(kT0));
   ASSERT_TRUE(store.save(path_).ok());
@@ -229,9 +223,9 @@ TEST_F(PeerStoreFile, BansSurviveARestart) {
   BanScores restarted;
   for (const Ban& ban : loaded->bans())
     EXPECT_TRUE(restarted.ban(ban.target, ban.reason, ban.until, kT0 + 60));
-  EXPECT_TRUE(restarted.is_banned(peer_for(7), kT0 + 60));
+  EXPECT_TRUE(restarted.is_banned(test_peer_id(7), kT0 + 60));
   EXPECT_TRUE(restarted.is_group_banned("198.51.0.0/16", kT0 + 60));
-  EXPECT_FALSE(restarted.is_banned(peer_for(7), kT0 + kBanDurationSeconds));
+  EXPECT_FALSE(restarted.is_banned(test_peer_id(7), kT0 + kBanDurationSeconds));
 }
 
 TEST_F(PeerStoreFile, MissingFileIsAnEmptyStoreAndACorruptOneAnError) {
