@@ -88,6 +88,10 @@ http::request<http::string_body> post(const Target& target, const std::string& b
 
 // Responses larger than this are refused by the client (a full block is well below it).
 constexpr uint64_t kMaxResponseBytes = 64 * 1024 * 1024;
+// How long one sequential call (connect to last byte) may take: a node that stops answering
+// fails the run instead of hanging it (the tests that drive this tool bound their own waits
+// below ctest's limit).
+constexpr std::chrono::seconds kCallTimeout{240};
 
 struct HttpStats {
   std::vector<double> latencies_us;        // successful requests only
@@ -195,6 +199,7 @@ json run_http(const Target& target, const std::string& body, int connections, do
 
 asio::awaitable<json> call(const Target& target, const std::string& method, json params) {
   beast::tcp_stream stream(co_await asio::this_coro::executor);
+  stream.expires_after(kCallTimeout);
   co_await stream.async_connect(target.endpoint, use_awaitable);
   const json request = {{"jsonrpc", "2.0"}, {"id", 1}, {"method", method}, {"params", std::move(params)}};
   co_await http::async_write(stream, post(target, request.dump()), use_awaitable);

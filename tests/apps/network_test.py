@@ -77,8 +77,9 @@ def run_tool(*args, timeout=300):
     return done.stdout
 
 
-def load(node, *args, timeout=600):
-    """cairn_rpc_load against `node`: its JSON result."""
+def load(node, *args, timeout=300):
+    """cairn_rpc_load against `node`: its JSON result (bounded well below ctest's 600 s, so a
+    stuck run fails with the nodes' logs instead of a silent timeout)."""
     out = run_tool(rpc_load, "--port", str(node.rpc_port), "--cookie", node.cookie, *args, timeout=timeout)
     return json.loads(out)
 
@@ -562,6 +563,7 @@ def scenario_consensus(root, nodes):
     validators, voting_keys = start_validators(root, nodes, names)
     if not check(wait_connected(validators, 1), "consensus: the four nodes connect"):
         return
+    log("consensus: four validators connected; bonding")
     # Setup without --mine: the bonds, their activation (two dynasties) and the first
     # finalized checkpoint, mined at a pace the block gossip budget allows.
     bond_args = []
