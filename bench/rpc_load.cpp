@@ -432,17 +432,23 @@ struct Coin {
   cairn::TxOut output;
 };
 
+// Signs `tx`'s one input, which spends `spent`, with `key` (SighashType::all).
+void sign_only_input(cairn::Transaction& tx, const cairn::KeyPair& key, const cairn::TxOut& spent,
+                     const cairn::Hash256& genesis) {
+  const std::vector<cairn::TxOut> outputs = {spent};
+  const auto digests = cairn::compute_sighash_digests(tx, outputs).value();
+  const auto all = static_cast<uint8_t>(cairn::SighashType::all);
+  const cairn::Hash256 message = cairn::signature_hash(tx, digests, 0, all, genesis).value();
+  tx.inputs[0].witness = cairn::KeySpend{key.public_key(), cairn::TypedSignature{key.sign(message), all}};
+}
+
 // `coin` spent to `values.size()` outputs of `lock`, signed by `key` (the coin's owner).
 cairn::Transaction signed_spend(const cairn::KeyPair& key, const cairn::OutputLock& lock, const Coin& coin,
                                 const std::vector<cairn::Amount>& values, const cairn::Hash256& genesis) {
   cairn::Transaction tx;
   tx.inputs = {cairn::TxIn{coin.outpoint, {}}};
   for (const cairn::Amount value : values) tx.outputs.push_back(cairn::TxOut{value, lock});
-  const std::vector<cairn::TxOut> spent = {coin.output};
-  const auto digests = cairn::compute_sighash_digests(tx, spent).value();
-  const auto all = static_cast<uint8_t>(cairn::SighashType::all);
-  const cairn::Hash256 message = cairn::signature_hash(tx, digests, 0, all, genesis).value();
-  tx.inputs[0].witness = cairn::KeySpend{key.public_key(), cairn::TypedSignature{key.sign(message), all}};
+  sign_only_input(tx, key, coin.output, genesis);
   return tx;
 }
 
@@ -595,11 +601,7 @@ cairn::Transaction signed_bond(const cairn::KeyPair& key, const cairn::OutputLoc
   tx.outputs = {cairn::TxOut{coin.output.value - stake - kSpendFee, lock}};
   tx.payload = cairn::Payload{cairn::PayloadKind::bond,
                               cairn::encode_bond_body(cairn::BondBody{voting_key, lock, stake})};
-  const std::vector<cairn::TxOut> spent = {coin.output};
-  const auto digests = cairn::compute_sighash_digests(tx, spent).value();
-  const auto all = static_cast<uint8_t>(cairn::SighashType::all);
-  const cairn::Hash256 message = cairn::signature_hash(tx, digests, 0, all, genesis).value();
-  tx.inputs[0].witness = cairn::KeySpend{key.public_key(), cairn::TypedSignature{key.sign(message), all}};
+  sign_only_input(tx, key, coin.output, genesis);
   return tx;
 }
 
