@@ -48,7 +48,8 @@ Result<Hash256> hash_field(const json& doc, const char* key) {
   return *hash;
 }
 
-// Amounts travel as decimal strings of base units (docs/rpc.md "Encodings").
+}  // namespace
+
 Result<Amount> amount_field(const json& doc, const char* key) {
   CAIRN_TRY(const std::string text, string_field(doc, key));
   Amount value = 0;
@@ -60,8 +61,6 @@ Result<Amount> amount_field(const json& doc, const char* key) {
   if (!money_range(value)) return bad_answer(std::string("'") + key + "' is beyond the money range");
   return value;
 }
-
-}  // namespace
 
 Result<wallet::Utxo> parse_utxo(const json& item, const OutputLock& lock) {
   if (!item.is_object()) return bad_answer("a utxo is not an object");

@@ -60,5 +60,8 @@ class RpcChainSource final : public wallet::ChainSource {
 // Parsers of the RPC answers (pure, for tests): an Error names the missing or bad field.
 Result<wallet::Utxo> parse_utxo(const json& item, const OutputLock& lock);
 Result<wallet::HistoryEntry> parse_history_entry(const json& item);
+// The amount at `key`: a decimal string of base units in the money range (docs/rpc.md
+// "Encodings").
+Result<Amount> amount_field(const json& doc, const char* key);
 
 }  // namespace cairn::app

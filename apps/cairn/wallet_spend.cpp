@@ -136,14 +136,15 @@ Result<const wallet::AddressRecord*> change_record(WalletContext& ctx, wallet::W
   return Error{ErrorCode::not_found, "no change address could be derived"};
 }
 
-Result<wallet::Funding> own_funding(WalletContext& ctx, wallet::Wallet& w, wallet::ChainSource& chain,
-                                    const FeeRate& rate) {
+// The fee rate (--fee-rate or the node's estimate), the wallet's spendable coins and its
+// next change address: what a transaction this wallet pays for needs.
+Result<wallet::Funding> own_funding(WalletContext& ctx, wallet::Wallet& w, wallet::ChainSource& chain) {
   wallet::Funding funding;
+  CAIRN_TRY(funding.fee_rate, fee_rate(ctx, chain));
   CAIRN_TRY(funding.coins, own_coins(w, chain));
   CAIRN_TRY(const wallet::AddressRecord* change, change_record(ctx, w));
   funding.change_lock = key_hash_lock(*change->public_key);
   funding.change_path = address_path(w, *change);
-  funding.fee_rate = rate;
   // The change output at a random position, so the order does not tell which output it is.
   funding.rng = &ctx.rng;
   return funding;
@@ -188,6 +189,11 @@ Status write_pst(const WalletContext& ctx, const std::string& file, const wallet
   const Status written = write_output(ctx, file, wallet::encode_pst_base64(pst) + "\n");
   if (!written) return Error{written.error().code, "--out: " + written.error().message};
   return {};
+}
+
+bool all_inputs_complete(const wallet::Pst& pst) {
+  const auto status = wallet::pst_input_status(pst);
+  return std::all_of(status.begin(), status.end(), [](const auto& s) { return s.complete(); });
 }
 
 std::string status_text(const wallet::Pst& pst) {
@@ -244,13 +250,11 @@ int run_send(WalletContext& ctx) {
   auto recipients = parse_recipients(ctx, &*w, ctx.o.pairs);
   if (!recipients) return ctx.fail(recipients.error());
   RpcChainSource chain(ctx.client, ctx.net());
-  auto rate = fee_rate(ctx, chain);
-  if (!rate) return ctx.fail(rate.error());
-  auto funding = own_funding(ctx, *w, chain, *rate);
+  auto funding = own_funding(ctx, *w, chain);
   if (!funding) return ctx.fail(funding.error());
   auto built = wallet::build_payment(*recipients, *funding);
   if (!built) return ctx.fail(built.error());
-  return sign_and_send(ctx, *w, chain, *built, *rate, "send",
+  return sign_and_send(ctx, *w, chain, *built, funding->fee_rate, "send",
                        built->change_index ? std::optional(wallet::Chain::change) : std::nullopt, "change");
 }
 
@@ -283,9 +287,7 @@ int run_bond(WalletContext& ctx) {
   }
   const bool new_owner_address = ctx.o.owner.empty();
   RpcChainSource chain(ctx.client, ctx.net());
-  auto rate = fee_rate(ctx, chain);
-  if (!rate) return ctx.fail(rate.error());
-  auto funding = own_funding(ctx, *w, chain, *rate);
+  auto funding = own_funding(ctx, *w, chain);
   if (!funding) return ctx.fail(funding.error());
   if (owner_record) {
     funding->change_lock = owner;
@@ -300,7 +302,7 @@ int run_bond(WalletContext& ctx) {
   std::optional<wallet::Chain> mark;
   if (!owner_record) mark = wallet::Chain::change;
   if (new_owner_address) mark = wallet::Chain::receive;
-  return sign_and_send(ctx, *w, chain, *built, *rate, "bond", mark,
+  return sign_and_send(ctx, *w, chain, *built, funding->fee_rate, "bond", mark,
                        new_owner_address ? "stake owner" : "change");
 }
 
@@ -319,13 +321,11 @@ int run_unbond(WalletContext& ctx) {
                     "': the unbond is authorised by spending one of its coins");
   }
   RpcChainSource chain(ctx.client, ctx.net());
-  auto rate = fee_rate(ctx, chain);
-  if (!rate) return ctx.fail(rate.error());
-  auto funding = own_funding(ctx, *w, chain, *rate);
+  auto funding = own_funding(ctx, *w, chain);
   if (!funding) return ctx.fail(funding.error());
   auto built = wallet::build_unbond(UnbondBody{*key, std::nullopt}, *owner_lock, *funding);
   if (!built) return ctx.fail(built.error());
-  return sign_and_send(ctx, *w, chain, *built, *rate, "unbond",
+  return sign_and_send(ctx, *w, chain, *built, funding->fee_rate, "unbond",
                        built->change_index ? std::optional(wallet::Chain::change) : std::nullopt, "change");
 }
 
@@ -338,22 +338,15 @@ int run_withdraw(WalletContext& ctx) {
   if (!record) return ctx.fail(record.error());
   auto owner_lock = parse_address(ctx, record->value("owner", ""), "the validator's owner");
   if (!owner_lock) return ctx.fail(owner_lock.error());
-  // The RPC gives amounts in base units, as decimal strings.
-  Amount stake = 0;
-  const std::string stake_text = record->value("stake", "");
-  for (const char c : stake_text) {
-    if (c < '0' || c > '9' || stake > kMaxMoney / 10) return ctx.fail("cairnd gave an unreadable stake");
-    stake = stake * 10 + static_cast<Amount>(c - '0');
-  }
-  if (stake == 0) return ctx.fail("the validator has no stake to withdraw (slashed, or nothing bonded)");
+  auto stake = amount_field(*record, "stake");
+  if (!stake) return ctx.fail(stake.error());
+  if (*stake == 0) return ctx.fail("the validator has no stake to withdraw (slashed, or nothing bonded)");
   RpcChainSource chain(ctx.client, ctx.net());
-  auto rate = fee_rate(ctx, chain);
-  if (!rate) return ctx.fail(rate.error());
-  auto funding = own_funding(ctx, *w, chain, *rate);
+  auto funding = own_funding(ctx, *w, chain);
   if (!funding) return ctx.fail(funding.error());
-  auto built = wallet::build_withdraw(*key, *owner_lock, stake, *funding);
+  auto built = wallet::build_withdraw(*key, *owner_lock, *stake, *funding);
   if (!built) return ctx.fail(built.error());
-  return sign_and_send(ctx, *w, chain, *built, *rate, "withdraw",
+  return sign_and_send(ctx, *w, chain, *built, funding->fee_rate, "withdraw",
                        built->change_index ? std::optional(wallet::Chain::change) : std::nullopt, "change");
 }
 
@@ -452,12 +445,12 @@ int run_pst_create(WalletContext& ctx) {
   auto recipients = parse_recipients(ctx, &*w, ctx.o.pairs);
   if (!recipients) return ctx.fail(recipients.error());
   RpcChainSource chain(ctx.client, ctx.net());
-  auto rate = fee_rate(ctx, chain);
-  if (!rate) return ctx.fail(rate.error());
   wallet::Funding funding;
-  funding.fee_rate = *rate;
   bool own = ctx.o.from.empty();
   if (!own) {
+    auto rate = fee_rate(ctx, chain);
+    if (!rate) return ctx.fail(rate.error());
+    funding.fee_rate = *rate;
     const wallet::MultisigSetup* setup = w->find_multisig(ctx.o.from);
     if (setup == nullptr) {
       return ctx.fail("--from " + ctx.o.from + " is not a multisig address of wallet '" + ctx.o.wallet +
@@ -480,7 +473,7 @@ int run_pst_create(WalletContext& ctx) {
     funding.change_lock = lock_hash_lock(setup->lock);
     funding.rng = &ctx.rng;
   } else {
-    auto own_funds = own_funding(ctx, *w, chain, *rate);
+    auto own_funds = own_funding(ctx, *w, chain);
     if (!own_funds) return ctx.fail(own_funds.error());
     funding = std::move(*own_funds);
   }
@@ -496,10 +489,10 @@ int run_pst_create(WalletContext& ctx) {
     }
   }
   std::ostream& shown = ctx.json || ctx.o.out == "-" ? ctx.err : ctx.out;
-  shown << describe(ctx, *built, *rate, "partially signed transaction");
+  shown << describe(ctx, *built, funding.fee_rate, "partially signed transaction");
   // With --out - the PST itself is the output on stdout; JSON would corrupt it.
   if (ctx.json && ctx.o.out != "-") {
-    json doc = built_json(ctx, *built, *rate);
+    json doc = built_json(ctx, *built, funding.fee_rate);
     doc["txid"] = txid(built->tx).hex();
     doc["out"] = ctx.o.out;
     ctx.out << doc.dump(2) << "\n";
@@ -526,9 +519,7 @@ int run_pst_sign(WalletContext& ctx) {
   std::ostream& shown = ctx.json || out == "-" ? ctx.err : ctx.out;
   shown << "added " << *added << " signature" << (*added == 1 ? "" : "s") << "\n" << status_text(*pst);
   if (ctx.json && out != "-") {
-    bool complete = true;
-    for (const auto& s : wallet::pst_input_status(*pst)) complete = complete && s.complete();
-    ctx.out << json{{"added", *added}, {"complete", complete}, {"out", out}}.dump(2) << "\n";
+    ctx.out << json{{"added", *added}, {"complete", all_inputs_complete(*pst)}, {"out", out}}.dump(2) << "\n";
   }
   return 0;
 }
@@ -546,9 +537,11 @@ int run_pst_combine(WalletContext& ctx) {
   std::ostream& shown = ctx.json || ctx.o.out == "-" ? ctx.err : ctx.out;
   shown << "combined " << psts.size() << " PSTs\n" << status_text(*combined);
   if (ctx.json && ctx.o.out != "-") {
-    bool complete = true;
-    for (const auto& s : wallet::pst_input_status(*combined)) complete = complete && s.complete();
-    ctx.out << json{{"combined", psts.size()}, {"complete", complete}, {"out", ctx.o.out}}.dump(2) << "\n";
+    ctx.out << json{{"combined", psts.size()},
+                    {"complete", all_inputs_complete(*combined)},
+                    {"out", ctx.o.out}}
+                   .dump(2)
+            << "\n";
   }
   return 0;
 }
