@@ -29,6 +29,14 @@ inline const OutputLock& miner_lock() {
   return lock;
 }
 
+// Signs `tx`'s one input, which spends output 0 of `funding` (a coin of key 0), with key 0.
+inline void sign_with_key0(Transaction& tx, const Transaction& funding, const BlockHash& genesis) {
+  const auto digests = compute_sighash_digests(tx, funding.outputs).value();
+  const auto all = static_cast<uint8_t>(SighashType::all);
+  const Hash256 msg = signature_hash(tx, digests, 0, all, genesis).value();
+  tx.inputs[0].witness = KeySpend{test_key(0).public_key(), TypedSignature{test_key(0).sign(msg), all}};
+}
+
 // A bond of `amount` for `voting_key`, owned by key 0 (miner_lock()) and paid from output 0
 // of `funding` (a coin of key 0, e.g. a coinbase mined here), the change minus `fee` back
 // to key 0, signed.
@@ -38,10 +46,17 @@ inline Transaction signed_bond(const Transaction& funding, const PublicKey& voti
   tx.inputs = {TxIn{OutPoint{txid(funding), 0}, {}}};
   tx.outputs = {TxOut{funding.outputs[0].value - amount - fee, miner_lock()}};
   tx.payload = Payload{PayloadKind::bond, encode_bond_body(BondBody{voting_key, miner_lock(), amount})};
-  const auto digests = compute_sighash_digests(tx, funding.outputs).value();
-  const auto all = static_cast<uint8_t>(SighashType::all);
-  const Hash256 msg = signature_hash(tx, digests, 0, all, genesis).value();
-  tx.inputs[0].witness = KeySpend{test_key(0).public_key(), TypedSignature{test_key(0).sign(msg), all}};
+  sign_with_key0(tx, funding, genesis);
+  return tx;
+}
+
+// A transaction paying output 0 of `funding` (a coin of key 0) less `fee` to `to`, signed.
+inline Transaction signed_spend(const Transaction& funding, const OutputLock& to, Amount fee,
+                                const BlockHash& genesis) {
+  Transaction tx;
+  tx.inputs = {TxIn{OutPoint{txid(funding), 0}, {}}};
+  tx.outputs = {TxOut{funding.outputs[0].value - fee, to}};
+  sign_with_key0(tx, funding, genesis);
   return tx;
 }
 

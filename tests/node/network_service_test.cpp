@@ -54,15 +54,7 @@ size_t handshaken_peers(NetworkService& network) {
 
 // A transaction paying output 0 of `funding` (a coin of test key 0) less kFee to key `to`.
 Transaction signed_spend(const Transaction& funding, size_t to, const BlockHash& genesis) {
-  Transaction tx;
-  tx.inputs = {TxIn{OutPoint{txid(funding), 0}, {}}};
-  tx.outputs = {TxOut{funding.outputs[0].value - kFee, key_hash_lock(test::test_key(to).public_key())}};
-  const auto digests = compute_sighash_digests(tx, funding.outputs).value();
-  const auto all = static_cast<uint8_t>(SighashType::all);
-  const Hash256 msg = signature_hash(tx, digests, 0, all, genesis).value();
-  tx.inputs[0].witness =
-      KeySpend{test::test_key(0).public_key(), TypedSignature{test::test_key(0).sign(msg), all}};
-  return tx;
+  return test::signed_spend(funding, key_hash_lock(test::test_key(to).public_key()), kFee, genesis);
 }
 
 TEST(NetworkService, NewNodeSyncsHeaderFirstFromAPeer) {

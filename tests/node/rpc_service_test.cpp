@@ -72,18 +72,9 @@ std::string request(const std::string& method, const json& params = json::object
 
 std::string miner_address() { return encode_address(Network::regtest, test::miner_lock()); }
 
-// A transaction paying output 0 of `funding` (a coin of test key 0) less kFee to `to`,
-// signed by key 0 (regtest_fixture.h signed_bond's sighash pattern).
+// A transaction paying output 0 of `funding` (a coin of test key 0) less kFee to `to`.
 Transaction signed_spend(const Transaction& funding, const OutputLock& to, const BlockHash& genesis) {
-  Transaction tx;
-  tx.inputs = {TxIn{OutPoint{txid(funding), 0}, {}}};
-  tx.outputs = {TxOut{funding.outputs[0].value - kFee, to}};
-  const auto digests = compute_sighash_digests(tx, funding.outputs).value();
-  const auto all = static_cast<uint8_t>(SighashType::all);
-  const Hash256 msg = signature_hash(tx, digests, 0, all, genesis).value();
-  tx.inputs[0].witness =
-      KeySpend{test::test_key(0).public_key(), TypedSignature{test::test_key(0).sign(msg), all}};
-  return tx;
+  return test::signed_spend(funding, to, kFee, genesis);
 }
 
 template <class Pred>
