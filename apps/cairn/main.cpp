@@ -3,7 +3,8 @@
 // (validator voting-key keystores, key derivation) and the RPC client commands `rpc`,
 // `status`, `block`, `tx`, `mempool` and `peers`, which talk to cairnd's JSON-RPC API at
 // --rpc-connect with the cookie from --datadir (or --rpc-user with --rpc-password-file);
-// contracts and the devnet launcher arrive with their issues ([H], [I]).
+// `contract` (build, deploy, call, upgrade, query, events, verify, test: docs/contracts.md
+// §12); the devnet launcher arrives with its issue ([I]).
 #include <algorithm>
 #include <iostream>
 #include <string>
@@ -12,6 +13,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "contract_commands.h"
 #include "demo.h"
 #include "key.h"
 #include "node/options.h"
@@ -46,6 +48,8 @@ int main(int argc, char** argv) {
   cairn::app::add_rpc_commands(app, rpc);
   cairn::app::WalletCommands wallet;
   cairn::app::add_wallet_commands(app, wallet);
+  cairn::app::ContractCommands contract;
+  cairn::app::add_contract_commands(app, contract);
 
   try {
     app.parse(argc, argv);
@@ -81,6 +85,10 @@ int main(int argc, char** argv) {
   if (wallet.parsed()) {
     cairn::app::RpcClient rpc_client(std::move(*endpoint));
     return cairn::app::run_wallet_command(wallet, *paths, rpc_client, json, std::cout, std::cerr);
+  }
+  if (contract.parsed()) {
+    cairn::app::RpcClient rpc_client(std::move(*endpoint));
+    return cairn::app::run_contract_command(contract, *paths, rpc_client, json, std::cout, std::cerr);
   }
   if (rpc.any_parsed()) {
     cairn::app::RpcClient rpc_client(std::move(*endpoint));

@@ -2,13 +2,16 @@
 
 #include <algorithm>
 #include <limits>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
 
+#include "consensus/contract_rules.h"
 #include "consensus/staking.h"
 #include "crypto/lthash.h"
 #include "primitives/coin.h"
+#include "primitives/contract.h"
 #include "primitives/staking.h"
 #include "storage/keys.h"
 #include "storage/memory_store.h"
@@ -50,6 +53,45 @@ Status add_stake(const KvReader& store, ChainAudit& audit, LtHash& state) {
   return {};
 }
 
+// Adds the contracts column's records and storage entries to `state`, checking that each
+// entry belongs to a recorded contract and each record's storage_bytes is its entries'.
+Status add_contracts(const KvReader& store, ChainAudit& audit, LtHash& state) {
+  std::map<ContractId, uint64_t> storage_bytes;
+  auto entries = store.iterator(Column::contracts, contract_storage_prefix());
+  for (entries->seek_to_first(); entries->valid(); entries->next()) {
+    auto key = decode_contract_storage_key(entries->key());
+    if (!key) {
+      audit.problem("contracts: undecodable storage key");
+      continue;
+    }
+    state.add(storage_state_element(key->first, key->second, entries->value()));
+    storage_bytes[key->first] += storage_entry_bytes(key->second.size(), entries->value().size());
+  }
+  CAIRN_TRY_STATUS(entries->status());
+  auto records = store.iterator(Column::contracts, contract_record_prefix());
+  for (records->seek_to_first(); records->valid(); records->next()) {
+    const auto id = ContractId::from_span(records->key().subspan(1));
+    auto record = decode_contract_record(records->value());
+    if (!id || !record) {
+      audit.problem("contracts: undecodable contract record");
+      continue;
+    }
+    ++audit.contracts;
+    state.add(contract_state_element(*id, *record));
+    const auto stored = storage_bytes.find(*id);
+    if (record->storage_bytes != (stored == storage_bytes.end() ? 0 : stored->second))
+      audit.problem("contracts: storage_bytes of " + id->hex() + " differ from its entries");
+    if (stored != storage_bytes.end()) storage_bytes.erase(stored);
+    CAIRN_TRY(auto code, store.get(Column::contracts, contract_code_key(record->code_hash)));
+    if (!code || contract_code_hash(*code) != record->code_hash)
+      audit.problem("contracts: the code of " + id->hex() + " is missing or does not hash to its code hash");
+  }
+  CAIRN_TRY_STATUS(records->status());
+  for (const auto& [id, bytes] : storage_bytes)
+    audit.problem("contracts: storage entries of no contract " + id.hex());
+  return {};
+}
+
 // The coins (and the stake state): their LtHash must be the tip's state root, and each needs its unspent
 // address entry with the same value and coinbase flag.
 Status audit_coins(const KvReader& store, const ChainManager& manager, ChainAudit& audit) {
@@ -78,10 +120,11 @@ Status audit_coins(const KvReader& store, const ChainManager& manager, ChainAudi
   }
   CAIRN_TRY_STATUS(it->status());
   CAIRN_TRY_STATUS(add_stake(store, audit, state));
+  CAIRN_TRY_STATUS(add_contracts(store, audit, state));
 
   const Hash256 root = manager.committed_root(state, manager.tip());
   if (root != manager.tip().header.state_root) {
-    audit.problem("utxo, stake: the state hashes to " + root.hex() + ", the tip commits to " +
+    audit.problem("utxo, stake, contracts: the state hashes to " + root.hex() + ", the tip commits to " +
                   manager.tip().header.state_root.hex());
   }
   if (state != manager.state()) audit.problem("meta: the stored LtHash lanes differ from the state");
@@ -218,7 +261,8 @@ Status audit_by_replay(const KvReader& store, const ChainManager& manager, const
     }
     ++audit.replayed_blocks;
   }
-  for (Column column : {Column::utxo, Column::tx_index, Column::address_index, Column::stake}) {
+  for (Column column :
+       {Column::utxo, Column::tx_index, Column::address_index, Column::stake, Column::contracts}) {
     CAIRN_TRY_STATUS(compare_column(store, rebuilt, column, audit));
   }
   return {};

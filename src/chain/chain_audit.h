@@ -31,6 +31,7 @@ struct ChainAudit {
   BlockHash tip;
   uint64_t coins = 0;
   uint64_t validators = 0;  // records in the stake state (slashed tombstones included)
+  uint64_t contracts = 0;
   uint64_t indexed_transactions = 0;
   uint64_t address_entries = 0;
   uint64_t blocks_checked = 0;   // best-chain blocks whose bodies were read
@@ -48,7 +49,8 @@ Result<ChainAudit> audit_chain_state(const KvReader& store, const ChainManager& 
 
 // The deeper check: rebuilds the chain state from the best chain's stored blocks alone —
 // each submitted again, under `rules`, to a fresh manager over an in-memory store — and
-// compares the rebuilt UTXO set, indexes and stake state with `store`'s, entry by entry.
+// compares the rebuilt UTXO set, indexes, stake and contract state with `store`'s, entry
+// by entry.
 // Needs every body (an archive node: a pruned one gets a problem saying so) and memory for
 // the whole state. Adds its findings to `audit` (replayed_blocks, problems).
 Status audit_by_replay(const KvReader& store, const ChainManager& manager, const ChainRules& rules,

@@ -6,7 +6,10 @@
 #include <string>
 
 #include "consensus/block_rules.h"
+#include "consensus/contract_rules.h"
+#include "contracts/wabt_engine.h"
 #include "primitives/coin.h"
+#include "primitives/contract.h"
 #include "primitives/sighash.h"
 #include "primitives/staking.h"
 #include "storage/keys.h"
@@ -144,7 +147,10 @@ ChainManager::ChainManager(KvStore& store, const ChainRules& rules, SignatureChe
       prune_limit_height_(options.prune_limit_height),
       verify_pool_(options.verify_pool),
       genesis_hash_(block_hash(rules.genesis().header)),
-      coins_(store, options.utxo_cache_bytes) {
+      coins_(store, options.utxo_cache_bytes),
+      contract_store_(store),
+      engine_(contracts::make_wabt_engine()),
+      executor_(*engine_) {
   if (const FinalityParams* finality = rules.finality()) {
     finality_params_ = *finality;
     stake_ = StakeState::at_genesis(genesis_hash_);
@@ -334,6 +340,7 @@ Status ChainManager::prune() {
         batch.erase(Column::block_bodies, block_key(node->hash));
         batch.erase(Column::undo, block_key(node->hash));
         batch.erase(Column::stake, stake_undo_key(node->hash));
+        batch.erase(Column::contracts, contract_undo_key(node->hash));
         BlockIndexEntry entry = node->entry();
         entry.status = static_cast<uint8_t>(entry.status & ~kData);
         batch.put(Column::block_index, block_index_key(node->hash), encode(entry));
@@ -585,8 +592,10 @@ Result<std::optional<BlockRejection>> ChainManager::evaluate(const Block& block,
                                                              StakeUndo& stake_undo, WriteBatch& batch) {
   if (auto verdict = check_final(block, median_time_past(node))) return verdict;
   BlockEffects effects;
-  CAIRN_TRY(auto verdict, connect_transactions(block, node, state, undo, batch, effects));
+  contracts::StateOverlay contract_state(contract_store_);
+  CAIRN_TRY(auto verdict, connect_transactions(block, node, state, undo, batch, effects, contract_state));
   if (verdict) return verdict;
+  CAIRN_TRY_STATUS(write_contract_changes(contract_state.changes(), node.hash, state, batch));
 
   Amount rewards = 0;
   if (stake_ && node.parent == nullptr) {
@@ -604,6 +613,7 @@ Result<std::optional<BlockRejection>> ChainManager::evaluate(const Block& block,
                      "coinbase claims " + std::to_string(effects.coinbase_value) + ", at most " +
                          (allowed ? std::to_string(*allowed) : std::string("out of range")));
   }
+  coinbase_allowance_ = *allowed;
   return std::optional<BlockRejection>{};
 }
 
@@ -646,7 +656,8 @@ void ChainManager::write_stake(const StakeUndo& stake_undo, WriteBatch& batch) c
   batch.put(Column::stake, stake_finality_key(), encode(stake_->finality));
 }
 
-Result<std::variant<Hash256, BlockRejection>> ChainManager::state_root_on_tip(const Block& block) {
+Result<std::variant<ChainManager::TemplateCheck, BlockRejection>> ChainManager::state_root_on_tip(
+    const Block& block) {
   if (failure_) return *failure_;
   BlockNode trial;
   trial.hash = block_hash(block.header);
@@ -659,10 +670,26 @@ Result<std::variant<Hash256, BlockRejection>> ChainManager::state_root_on_tip(co
   auto verdict = evaluate(block, trial, state, undo, stake_undo, batch);
   coins_.discard_changes();
   if (!verdict) return verdict.error();
-  using Verdict = std::variant<Hash256, BlockRejection>;
+  using Verdict = std::variant<TemplateCheck, BlockRejection>;
   if (*verdict) return Verdict{**verdict};
   if (stake_) undo_block(*stake_, stake_undo);
-  return Verdict{committed_root(state, trial)};
+  return Verdict{TemplateCheck{committed_root(state, trial), coinbase_allowance_}};
+}
+
+Result<contracts::Execution> ChainManager::query_contract(const ContractId& contract, std::string_view method,
+                                                          ByteSpan args, const Account& caller, uint64_t gas,
+                                                          uint64_t time) {
+  if (failure_) return *failure_;
+  contracts::StateOverlay overlay(contract_store_);
+  return executor_.query(contract, method, args, caller, gas, contracts::BlockEnv{tip().height() + 1, time},
+                         overlay);
+}
+
+Result<contracts::Execution> ChainManager::trial_contract_tx(const Transaction& tx, const Account& caller,
+                                                             uint64_t time) {
+  if (failure_) return *failure_;
+  contracts::StateOverlay overlay(contract_store_);
+  return executor_.execute(tx, caller, contracts::BlockEnv{tip().height() + 1, time}, overlay);
 }
 
 // Validation in block order (docs/chain.md): each transaction's inputs are spent from the
@@ -673,10 +700,9 @@ Result<std::variant<Hash256, BlockRejection>> ChainManager::state_root_on_tip(co
 // but the verdict is the one a single in-order pass gives: the sequential pass stops at
 // the first other failure, and only the transactions whose signature checks come before
 // it in that order are verified; a signature failure among them wins.
-Result<std::optional<BlockRejection>> ChainManager::connect_transactions(const Block& block,
-                                                                         const BlockNode& node, LtHash& state,
-                                                                         BlockUndo& undo, WriteBatch& batch,
-                                                                         BlockEffects& effects) {
+Result<std::optional<BlockRejection>> ChainManager::connect_transactions(
+    const Block& block, const BlockNode& node, LtHash& state, BlockUndo& undo, WriteBatch& batch,
+    BlockEffects& effects, contracts::StateOverlay& contract_state) {
   const uint64_t height = node.height();
   const uint64_t spend_time = median_time_past(node);
   Amount& fees = effects.fees;
@@ -703,6 +729,7 @@ Result<std::optional<BlockRejection>> ChainManager::connect_transactions(const B
           rejection(BlockError::bad_amount, "transactions[" + std::to_string(i) + "]: outputs"));
 
     effects.output_sums[i] = *out_sum;
+    std::optional<OutputLock> caller;  // of a contract transaction: check_block saw it has inputs
     if (tx.is_coinbase()) {
       effects.coinbase_value = *out_sum;
     } else {
@@ -724,8 +751,9 @@ Result<std::optional<BlockRejection>> ChainManager::connect_transactions(const B
       effects.spent[i].value = in_sum;
       for (const TxOut& out : spent_outputs) effects.spent[i].locks.push_back(out.lock);
       // A staking transaction moves value between coins and stake: the stake rules check
-      // its balance and count its fee (apply_stake).
-      if (!(stake_ && is_staking_payload(tx.payload.kind))) {
+      // its balance and count its fee (apply_stake). A contract transaction's fee depends on
+      // its execution (run_contract_tx).
+      if (!(stake_ && is_staking_payload(tx.payload.kind)) && !is_contract_payload(tx.payload.kind)) {
         if (*out_sum > in_sum)
           return first_failure(rejection(BlockError::overspend, "transactions[" + std::to_string(i) + "]"));
         const auto total_fees = checked_add(fees, in_sum - *out_sum);
@@ -733,6 +761,7 @@ Result<std::optional<BlockRejection>> ChainManager::connect_transactions(const B
         fees = *total_fees;
       }
 
+      if (!spent_outputs.empty()) caller = spent_outputs.front().lock;
       TxVerifyJob job{&tx, {}, {}};
       for (size_t j = 0; j < tx.inputs.size(); ++j) {
         const uint64_t coin_height = spent[j].height;
@@ -755,21 +784,171 @@ Result<std::optional<BlockRejection>> ChainManager::connect_transactions(const B
 
     for (size_t k = 0; k < tx.outputs.size(); ++k) {
       const OutPoint outpoint{id, static_cast<uint32_t>(k)};
-      const Coin coin{tx.outputs[k], height, tx.is_coinbase()};
-      if (auto s = coins_.add_coin(outpoint, coin); !s) {
+      if (auto s = add_new_coin(outpoint, Coin{tx.outputs[k], height, tx.is_coinbase()}, state, batch); !s) {
         if (s.error().code != ErrorCode::invalid_argument) return s.error();
         // This transaction's signature checks come before its outputs: they were added.
         return first_failure(rejection(BlockError::duplicate_output, s.error().message));
       }
-      state.add(utxo_state_element(outpoint, coin));
-      batch.put(Column::address_index, address_key(AddressKey{coin.output.lock, height, outpoint}),
-                encode(AddressEntry{coin.output.value, coin.coinbase, std::nullopt}));
+    }
+    if (is_contract_payload(tx.payload.kind)) {
+      CAIRN_TRY(auto verdict, run_contract_tx(tx, id, i, node, effects.spent[i].value, *out_sum, *caller,
+                                              state, batch, fees, contract_state));
+      if (verdict) return first_failure(std::move(verdict));
     }
     batch.put(Column::tx_index, tx_index_key(id), encode(TxLocation{node.hash, static_cast<uint32_t>(i)}));
   }
 
   if (auto failure = first_failure(std::nullopt)) return failure;
   return std::optional<BlockRejection>{};
+}
+
+Status ChainManager::add_new_coin(const OutPoint& outpoint, const Coin& coin, LtHash& state,
+                                  WriteBatch& batch) {
+  CAIRN_TRY_STATUS(coins_.add_coin(outpoint, coin));
+  state.add(utxo_state_element(outpoint, coin));
+  batch.put(Column::address_index, address_key(AddressKey{coin.output.lock, coin.height, outpoint}),
+            encode(AddressEntry{coin.output.value, coin.coinbase, std::nullopt}));
+  return {};
+}
+
+// docs/contracts.md §2 (value flow, created outputs) and §8 (receipts).
+Result<std::optional<BlockRejection>> ChainManager::run_contract_tx(const Transaction& tx, const Txid& id,
+                                                                    size_t position, const BlockNode& node,
+                                                                    Amount in_sum, Amount out_sum,
+                                                                    const OutputLock& caller, LtHash& state,
+                                                                    WriteBatch& batch, Amount& fees,
+                                                                    contracts::StateOverlay& contract_state) {
+  const std::string where = "transactions[" + std::to_string(position) + "]";
+  // check_block decoded the body and bounded the maximum fee and the value.
+  const ContractTerms terms = contract_terms(tx.payload).value();
+  const auto needed = checked_sum(std::vector<Amount>{out_sum, terms.value, max_gas_fee(terms.gas).value()});
+  if (!needed) return rejection(BlockError::bad_amount, where + ": outputs + value + maximum gas fee");
+  if (*needed > in_sum)
+    return rejection(BlockError::overspend, where + ": inputs below outputs + value + gas limit × gas price");
+
+  const contracts::BlockEnv env{node.height(), node.header.timestamp};
+  CAIRN_TRY(contracts::Execution run, executor_.execute(tx, account_of(caller), env, contract_state));
+  if (run.gas_used > terms.gas.limit) {
+    return Error{ErrorCode::invalid_argument, "executor bug: " + where + " used " +
+                                                  std::to_string(run.gas_used) + " gas of " +
+                                                  std::to_string(terms.gas.limit)};
+  }
+  const ContractSettlement settlement =
+      settle_contract_tx(in_sum, out_sum, terms, run.gas_used, run.status == ExecStatus::success);
+  const auto total_fees = checked_add(fees, settlement.fee);
+  if (!total_fees) return rejection(BlockError::bad_amount, "fees");
+  fees = *total_fees;
+
+  std::vector<TxOut> created;
+  if (settlement.refund > 0) created.push_back(TxOut{settlement.refund, caller});
+  created.insert(created.end(), run.transfers.begin(), run.transfers.end());
+  for (size_t k = 0; k < created.size(); ++k) {
+    const OutPoint outpoint{id, static_cast<uint32_t>(tx.outputs.size() + k)};
+    if (auto s = add_new_coin(outpoint, Coin{created[k], node.height(), false}, state, batch); !s) {
+      if (s.error().code != ErrorCode::invalid_argument) return s.error();
+      return rejection(BlockError::duplicate_output, s.error().message);
+    }
+  }
+  const Receipt receipt{run.status,
+                        run.gas_used,
+                        run.contract,
+                        run.return_data,
+                        run.message,
+                        run.events,
+                        static_cast<uint32_t>(created.size())};
+  for (size_t e = 0; e < receipt.events.size(); ++e) {
+    const Event& event = receipt.events[e];
+    const EventKey key{event.contract, node.height(), static_cast<uint32_t>(position),
+                       static_cast<uint32_t>(e)};
+    batch.put(Column::contracts, contract_event_key(key), encode_event_entry(id, event));
+  }
+  batch.put(Column::contracts, contract_receipt_key(id), encode(receipt));
+  return std::optional<BlockRejection>{};
+}
+
+Status ChainManager::write_contract_changes(const contracts::StateChanges& changes, const BlockHash& block,
+                                            LtHash& state, WriteBatch& batch) const {
+  ContractUndo undo;
+  for (const contracts::RecordChange& change : changes.records) {
+    if (change.before) state.remove(contract_state_element(change.id, *change.before));
+    if (change.after) {
+      state.add(contract_state_element(change.id, *change.after));
+      batch.put(Column::contracts, contract_record_key(change.id), encode(*change.after));
+    } else {
+      batch.erase(Column::contracts, contract_record_key(change.id));
+    }
+    undo.records.push_back({change.id, change.before});
+  }
+  for (const contracts::StorageChange& change : changes.storage) {
+    if (change.before) state.remove(storage_state_element(change.id, change.key, *change.before));
+    if (change.after) {
+      state.add(storage_state_element(change.id, change.key, *change.after));
+      batch.put(Column::contracts, contract_storage_key(change.id, change.key), *change.after);
+    } else {
+      batch.erase(Column::contracts, contract_storage_key(change.id, change.key));
+    }
+    undo.storage.push_back({change.id, change.key, change.before});
+  }
+  for (const auto& [code_hash, code] : changes.codes) {
+    CAIRN_TRY(const auto stored, store_.get(Column::contracts, contract_code_key(code_hash)));
+    if (stored) continue;
+    batch.put(Column::contracts, contract_code_key(code_hash), code);
+    undo.codes.push_back(code_hash);
+  }
+  if (!undo.empty()) batch.put(Column::contracts, contract_undo_key(block), encode(undo));
+  return {};
+}
+
+Status ChainManager::disconnect_contracts(const BlockNode& node, const Block& block, LtHash& state,
+                                          WriteBatch& batch) {
+  for (size_t i = 0; i < block.transactions.size(); ++i) {
+    const Transaction& tx = block.transactions[i];
+    if (!is_contract_payload(tx.payload.kind)) continue;
+    const Txid id = txid(tx);
+    CAIRN_TRY(const auto raw, store_.get(Column::contracts, contract_receipt_key(id)));
+    if (!raw) return corrupt("no receipt for contract transaction " + id.hex());
+    CAIRN_TRY(const Receipt receipt, decode_receipt(*raw));
+    for (uint32_t k = receipt.created_outputs; k-- > 0;) {
+      const OutPoint outpoint{id, static_cast<uint32_t>(tx.outputs.size() + k)};
+      CAIRN_TRY(const auto coin, coins_.spend_coin(outpoint));
+      if (!coin) return corrupt("a created output of " + id.hex() + " is not unspent");
+      state.remove(utxo_state_element(outpoint, *coin));
+      batch.erase(Column::address_index, address_key(AddressKey{coin->output.lock, node.height(), outpoint}));
+    }
+    for (size_t e = 0; e < receipt.events.size(); ++e) {
+      const EventKey key{receipt.events[e].contract, node.height(), static_cast<uint32_t>(i),
+                         static_cast<uint32_t>(e)};
+      batch.erase(Column::contracts, contract_event_key(key));
+    }
+    batch.erase(Column::contracts, contract_receipt_key(id));
+  }
+
+  CAIRN_TRY(const auto raw_undo, store_.get(Column::contracts, contract_undo_key(node.hash)));
+  if (!raw_undo) return {};  // the block changed no contract state
+  CAIRN_TRY(const ContractUndo undo, decode_contract_undo(*raw_undo));
+  for (const ContractUndo::Record& record : undo.records) {
+    CAIRN_TRY(const auto now, contract_store_.record(record.id));
+    if (now) state.remove(contract_state_element(record.id, *now));
+    if (record.before) {
+      state.add(contract_state_element(record.id, *record.before));
+      batch.put(Column::contracts, contract_record_key(record.id), encode(*record.before));
+    } else {
+      batch.erase(Column::contracts, contract_record_key(record.id));
+    }
+  }
+  for (const ContractUndo::Entry& entry : undo.storage) {
+    CAIRN_TRY(const auto now, contract_store_.storage(entry.id, entry.key));
+    if (now) state.remove(storage_state_element(entry.id, entry.key, *now));
+    if (entry.before) {
+      state.add(storage_state_element(entry.id, entry.key, *entry.before));
+      batch.put(Column::contracts, contract_storage_key(entry.id, entry.key), *entry.before);
+    } else {
+      batch.erase(Column::contracts, contract_storage_key(entry.id, entry.key));
+    }
+  }
+  for (const Hash256& code_hash : undo.codes) batch.erase(Column::contracts, contract_code_key(code_hash));
+  batch.erase(Column::contracts, contract_undo_key(node.hash));
+  return {};
 }
 
 Status ChainManager::disconnect_tip() {
@@ -790,6 +969,7 @@ Status ChainManager::disconnect_tip() {
 
   LtHash state = state_;
   WriteBatch batch;
+  if (auto s = disconnect_contracts(node, *block, state, batch); !s) return done(s.error());
   size_t next_undo = undo->spent.size();
   for (size_t i = block->transactions.size(); i-- > 0;) {
     const Transaction& tx = block->transactions[i];

@@ -29,11 +29,14 @@
 
 #include "chain/block_index.h"
 #include "chain/chain_rules.h"
+#include "chain/contract_store.h"
 #include "chain/parallel_verify.h"
 #include "chain/utxo_cache.h"
 #include "consensus/finality.h"
 #include "consensus/lock_eval.h"
 #include "consensus/staking.h"
+#include "contracts/engine.h"
+#include "contracts/executor.h"
 #include "crypto/lthash.h"
 #include "storage/kv.h"
 #include "util/clock.h"
@@ -137,10 +140,29 @@ class ChainManager {
   // leaves the genesis stake elements out.
   Hash256 committed_root(const LtHash& state, const BlockNode& node) const;
 
+  // What connecting a template on the tip found.
+  struct TemplateCheck {
+    Hash256 state_root;
+    // Subsidy + fees + rewards: the most its coinbase may claim. Contract fees depend on the
+    // gas the execution uses, so a template whose coinbase claimed less may claim this.
+    Amount coinbase_allowance = 0;
+  };
   // For block templates: the state root `block` (a child of the tip) commits to, found by
   // connecting it without storing anything; or the rejection connecting it meets. Its
   // header's state root, proof of work and header rules are not checked.
-  Result<std::variant<Hash256, BlockRejection>> state_root_on_tip(const Block& block);
+  Result<std::variant<TemplateCheck, BlockRejection>> state_root_on_tip(const Block& block);
+
+  // The contract state of the tip (records, storage, code), for queries and the API.
+  const contracts::ContractStore& contract_state() const { return contract_store_; }
+  // Runs a read-only call against the tip's contract state (nothing is kept), in the
+  // context of a block after the tip at `time`.
+  Result<contracts::Execution> query_contract(const ContractId& contract, std::string_view method,
+                                              ByteSpan args, const Account& caller, uint64_t gas,
+                                              uint64_t time);
+  // Runs contract transaction `tx` from `caller` on the tip's contract state as the next
+  // block at `time` would, keeping nothing: gas estimates and dry runs. Its inputs and
+  // signatures are not looked at. REQUIRES: check_contract_tx accepts it.
+  Result<contracts::Execution> trial_contract_tx(const Transaction& tx, const Account& caller, uint64_t time);
 
  private:
   ChainManager(KvStore& store, const ChainRules& rules, SignatureChecker& checker, const Clock& clock,
@@ -185,7 +207,24 @@ class ChainManager {
                                                  BlockUndo& undo, StakeUndo& stake_undo, WriteBatch& batch);
   Result<std::optional<BlockRejection>> connect_transactions(const Block& block, const BlockNode& node,
                                                              LtHash& state, BlockUndo& undo,
-                                                             WriteBatch& batch, BlockEffects& effects);
+                                                             WriteBatch& batch, BlockEffects& effects,
+                                                             contracts::StateOverlay& contract_state);
+  // Runs contract transaction `tx` (position `position`, txid `id`) whose inputs are spent:
+  // checks that its inputs cover outputs + value + maximum gas fee, executes it, adds its
+  // created outputs and its receipt and events to `batch`, and its fee to `fees`.
+  Result<std::optional<BlockRejection>> run_contract_tx(const Transaction& tx, const Txid& id,
+                                                        size_t position, const BlockNode& node, Amount in_sum,
+                                                        Amount out_sum, const OutputLock& caller,
+                                                        LtHash& state, WriteBatch& batch, Amount& fees,
+                                                        contracts::StateOverlay& contract_state);
+  // Adds a coin made by this block at `outpoint` to the view, the state and the address index.
+  Status add_new_coin(const OutPoint& outpoint, const Coin& coin, LtHash& state, WriteBatch& batch);
+  // The contract state changes of a connected block: state elements, column and undo data.
+  Status write_contract_changes(const contracts::StateChanges& changes, const BlockHash& block, LtHash& state,
+                                WriteBatch& batch) const;
+  // Undoes the contract side of the tip `node` (its transactions are `block`'s): created
+  // outputs, receipts, events, and the state its ContractUndo records.
+  Status disconnect_contracts(const BlockNode& node, const Block& block, LtHash& state, WriteBatch& batch);
   // Staking fees, rewards and votes: applies `block` to stake_ and `state`.
   std::optional<BlockRejection> apply_stake(const Block& block, const BlockNode& node, BlockEffects& effects,
                                             LtHash& state, StakeUndo& stake_undo);
@@ -230,6 +269,10 @@ class ChainManager {
   LtHash state_;                     // of the tip
   std::optional<StakeState> stake_;  // of the tip, when the rules have finality
   FinalityParams finality_params_;   // the rules' (meaningful only with stake_)
+  KvContractStore contract_store_;
+  std::unique_ptr<contracts::Engine> engine_;
+  contracts::Executor executor_;   // uses engine_
+  Amount coinbase_allowance_ = 0;  // found by the last evaluate() that accepted its block
   std::optional<Error> failure_;
   bool unsynced_ = false;
   // The last block found invalid while connecting, for submit_block's verdict.

@@ -4,6 +4,9 @@
 #include <deque>
 #include <utility>
 
+#include "consensus/contract_rules.h"
+#include "primitives/contract.h"
+
 namespace cairn {
 
 const char* to_string(MempoolReject r) {
@@ -60,6 +63,10 @@ const char* to_string(MempoolReject r) {
       return "refused by the stake rules";
     case MempoolReject::stake_key_pending:
       return "a staking transaction for this voting key is pending";
+    case MempoolReject::contract_rejected:
+      return "refused by the contract rules";
+    case MempoolReject::gas_price_too_low:
+      return "gas price below the minimum";
   }
   return "unknown";
 }
@@ -81,7 +88,8 @@ bool lock_time_reached(uint64_t lock_time, const NextBlock& next) {
 MempoolReject check_alone(const Transaction& tx, size_t size, bool reinstate, Amount& out_sum) {
   if (tx.is_coinbase()) return MempoolReject::coinbase;
   if (tx.inputs.empty()) return MempoolReject::no_inputs;
-  if (tx.outputs.empty()) return MempoolReject::no_outputs;
+  // A contract transaction may spend everything on value and gas: its refund is an output.
+  if (tx.outputs.empty() && !is_contract_payload(tx.payload.kind)) return MempoolReject::no_outputs;
   if (size > kMaxStandardTxBytes && !reinstate) return MempoolReject::too_large;
   std::set<OutPoint> prevouts;
   for (const auto& in : tx.inputs) {
@@ -167,7 +175,7 @@ MempoolVerdict Mempool::accept_one(const Transaction& tx, const CoinView& chain,
     std::optional<BlockRejection> error;
     if (const auto r = check_stake(tx, spent, *state, next.height, flow, error); r != MempoolReject::none) {
       MempoolVerdict verdict = reject(r);
-      verdict.stake_error = std::move(error);
+      verdict.rule_error = std::move(error);
       return verdict;
     }
     const std::optional<Amount> gross = checked_add(*in_sum, flow.released);
@@ -175,6 +183,22 @@ MempoolVerdict Mempool::accept_one(const Transaction& tx, const CoinView& chain,
       return reject(MempoolReject::bad_amount);
     fee = *gross - out_sum - flow.locked;
     stake_key = staking_key(tx);  // decodes: the stake rules accepted the body
+  } else if (is_contract_payload(tx.payload.kind)) {
+    if (auto refused = check_contract_tx(tx, options_.limits)) {
+      MempoolVerdict verdict = reject(MempoolReject::contract_rejected);
+      verdict.rule_error = BlockRejection{refused->reason, refused->message};
+      return verdict;
+    }
+    const ContractTerms terms = contract_terms(tx.payload).value();
+    if (terms.gas.price < options_.min_gas_price) return reject(MempoolReject::gas_price_too_low);
+    // The fee the transaction pays at least: its intrinsic gas is always used. The block's
+    // coinbase claims the rest once execution has counted it (Node::checked_candidate).
+    const Amount max_fee = max_gas_fee(terms.gas).value();
+    const auto needed = checked_sum(std::vector<Amount>{out_sum, terms.value, max_fee});
+    if (!needed) return reject(MempoolReject::bad_amount);
+    if (*in_sum < *needed) return reject(MempoolReject::insufficient_funds);
+    const uint64_t intrinsic = contract_intrinsic_gas(tx);
+    fee = *in_sum - *needed + intrinsic * terms.gas.price;
   } else {
     if (*in_sum < out_sum) return reject(MempoolReject::insufficient_funds);
     fee = *in_sum - out_sum;
@@ -597,13 +621,21 @@ std::vector<Transaction> Mempool::select_for_block(const TemplateLimits& limits)
   std::set<Txid> taken;
   std::vector<Transaction> out;
   size_t bytes = 0;
+  uint64_t gas = 0;
+  // The pool admits only contract transactions whose body decodes.
+  auto gas_limit = [&](const Txid& id) {
+    const Transaction& tx = entries_.at(id).tx;
+    return is_contract_payload(tx.payload.kind) ? contract_terms(tx.payload)->gas.limit : 0;
+  };
   while (!queue.empty()) {
     const Candidate best = *queue.begin();
     queue.erase(queue.begin());
     std::vector<Txid> members(pending[best.txid].begin(), pending[best.txid].end());
     members.push_back(best.txid);
+    uint64_t package_gas = 0;
+    for (const auto& m : members) package_gas += gas_limit(m);  // each ≤ max_tx_gas: no overflow
     if (bytes + best.package.size > limits.max_bytes ||
-        out.size() + members.size() > limits.max_transactions) {
+        out.size() + members.size() > limits.max_transactions || gas + package_gas > limits.max_gas) {
       continue;  // a smaller package may still fit
     }
     // Parents before children: a transaction has more ancestors than any of its parents.
@@ -616,6 +648,7 @@ std::vector<Transaction> Mempool::select_for_block(const TemplateLimits& limits)
       queue.erase({packages[m], m});
     }
     bytes += best.package.size;
+    gas += package_gas;
     for (const auto& m : members) {
       const Entry& e = entries_.at(m);
       for (const auto& d : descendants(m)) {

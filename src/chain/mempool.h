@@ -37,6 +37,7 @@
 #include "consensus/block_error.h"
 #include "consensus/finality.h"
 #include "consensus/lock_eval.h"
+#include "consensus/params.h"
 #include "consensus/staking.h"
 #include "primitives/block.h"
 #include "util/clock.h"
@@ -48,6 +49,8 @@ namespace cairn {
 inline constexpr size_t kMaxStandardTxBytes = 100'000;
 inline constexpr size_t kDefaultMaxMempoolBytes = 300'000'000;
 inline constexpr Amount kDefaultMinRelayFeePerKb = 1'000;
+// Base units per gas: a call of 100,000 gas offers 0.001 CAIRN.
+inline constexpr Amount kDefaultMinGasPrice = 1;
 inline constexpr int64_t kMempoolExpirySeconds = 14 * 24 * 60 * 60;
 // Counted including the transaction itself, as in Bitcoin Core.
 inline constexpr size_t kMaxAncestors = 25;
@@ -65,6 +68,11 @@ struct MempoolOptions {
   // The network's staking and finality parameters; nullopt: a network without staking,
   // whose pool refuses staking transactions (staking_unsupported).
   std::optional<FinalityParams> finality;
+  // The network's block limits, for contract transactions (gas limits, docs/contracts.md
+  // §2); the default refuses every contract transaction (max_tx_gas 0).
+  BlockLimits limits;
+  // Base units per gas a contract transaction must offer at least.
+  Amount min_gas_price = kDefaultMinGasPrice;
 };
 
 // The block a pool transaction would be included in: what lock times are checked against.
@@ -108,6 +116,8 @@ enum class MempoolReject : uint8_t {
   staking_unsupported,  // a staking transaction, and no stake state or finality parameters
   stake_rejected,       // the consensus stake rules refuse it (see stake_error)
   stake_key_pending,    // another pending staking transaction concerns the same voting key
+  contract_rejected,    // the stateless contract rules refuse it (see rule_error)
+  gas_price_too_low,    // a contract transaction's gas price is below MempoolOptions::min_gas_price
 };
 const char* to_string(MempoolReject r);
 
@@ -116,9 +126,9 @@ enum class TxStatus : uint8_t { accepted, orphaned, rejected };
 struct MempoolVerdict {
   TxStatus status = TxStatus::rejected;
   MempoolReject reason = MempoolReject::none;
-  LockError lock_error = LockError::ok;       // for lock_failed
-  uint32_t input = 0;                         // for lock_failed
-  std::optional<BlockRejection> stake_error;  // for stake_rejected
+  LockError lock_error = LockError::ok;      // for lock_failed
+  uint32_t input = 0;                        // for lock_failed
+  std::optional<BlockRejection> rule_error;  // for stake_rejected and contract_rejected
 };
 
 // The voting key a staking transaction concerns (bond, unbond, withdraw: the body's key;
@@ -129,6 +139,7 @@ std::optional<PublicKey> staking_key(const Transaction& tx);
 struct TemplateLimits {
   size_t max_bytes = 0;
   size_t max_transactions = 0;
+  uint64_t max_gas = 0;  // Σ gas limits of contract transactions
 };
 
 // One pool transaction as the pool holds it (Mempool::entry, Mempool::entries): a copy,

@@ -74,6 +74,8 @@ const char* to_string(BlockError e) {
       return "reorg-too-deep";
     case BlockError::bad_payload:
       return "bad-payload";
+    case BlockError::too_much_gas:
+      return "too-much-gas";
   }
   return "unknown";
 }

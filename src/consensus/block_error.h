@@ -45,6 +45,7 @@ enum class BlockError : uint8_t {
   conflicts_with_checkpoint,  // the block's chain misses the compiled-in checkpoint
   reorg_too_deep,             // the fork point is below the pruned blocks' undo data
   bad_payload,                // an unknown payload kind or a malformed payload body
+  too_much_gas,               // the contract transactions' gas limits exceed the block's
 };
 
 const char* to_string(BlockError e);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "consensus/asert.h"
+#include "consensus/contract_rules.h"
 #include "consensus/pow.h"
 
 namespace cairn {
@@ -117,6 +118,7 @@ std::optional<BlockRejection> check_block(const ConsensusParams& params, const B
   if (!body || body->height != block.header.height) {
     return reject(BlockError::bad_coinbase, "the coinbase body must hold the block height");
   }
+  uint64_t block_gas = 0;
   for (size_t i = 0; i < txs.size(); ++i) {
     const Transaction& tx = txs[i];
     if (i > 0 && tx.is_coinbase()) return reject(BlockError::bad_coinbase, tx_at(i) + ": a second coinbase");
@@ -128,6 +130,15 @@ std::optional<BlockRejection> check_block(const ConsensusParams& params, const B
     const auto kind = static_cast<uint8_t>(tx.payload.kind);
     if (kind > kMaxPayloadKind)
       return reject(BlockError::bad_payload, tx_at(i) + ": payload kind " + std::to_string(kind));
+    if (is_contract_payload(tx.payload.kind)) {
+      if (auto refused = check_contract_tx(tx, limits))
+        return reject(refused->reason, tx_at(i) + ": " + refused->message);
+      // check_contract_tx bounds each limit by max_tx_gas, so the sum cannot overflow.
+      block_gas += contract_terms(tx.payload)->gas.limit;
+      if (block_gas > limits.max_block_gas)
+        return reject(BlockError::too_much_gas,
+                      "gas limits sum to more than " + std::to_string(limits.max_block_gas));
+    }
   }
 
   std::vector<Txid> ids;

@@ -20,9 +20,6 @@ namespace cairn {
 // verifying an Ed25519 signature costs about as much as hashing this many bytes ~100 times
 // over, and it bounds a block's verification time by its weight limit.
 inline constexpr uint64_t kWeightPerSignature = 200;
-// Payload kinds up to this are known: 0 none, 1 coinbase, 2..5 staking (bond, unbond,
-// withdraw, slash; their bodies are checked by the staking rules). Higher kinds are refused.
-inline constexpr uint8_t kMaxPayloadKind = 5;
 
 // What a header is checked against: its parent, the median time past of the parent and
 // its ancestors (BIP-113, params.median_time_span blocks), and the node's clock.
@@ -49,7 +46,9 @@ uint64_t block_weight(const Block& block);
 // In order: mutated (tx, witness or vote root), oversize, too_many_transactions,
 // too_many_votes, overweight, bad_coinbase (first and only coinbase, no inputs, body
 // height = header height; an ordinary transaction without inputs), bad_version (a
-// transaction version), bad_payload (kind > kMaxPayloadKind), duplicate_transaction.
+// transaction version), bad_payload (kind > kMaxPayloadKind; a contract transaction
+// check_contract_tx refuses, or bad_amount), too_much_gas (Σ contract gas limits),
+// duplicate_transaction.
 std::optional<BlockRejection> check_block(const ConsensusParams& params, const Block& block);
 
 // Whether `tx` may be in the block at `height` whose median time past is `median_time_past`:

@@ -7,8 +7,12 @@ namespace {
 
 // Shared by every network: a block of 2 MB at most, its weight at most twice that, so
 // signatures can use half of the weight budget (docs/consensus.md "Block rules").
-constexpr BlockLimits kBlockLimits{
-    .max_bytes = 2'000'000, .max_weight = 4'000'000, .max_transactions = 20'000, .max_votes = 4'096};
+constexpr BlockLimits kBlockLimits{.max_bytes = 2'000'000,
+                                   .max_weight = 4'000'000,
+                                   .max_transactions = 20'000,
+                                   .max_votes = 4'096,
+                                   .max_tx_gas = 20'000'000,
+                                   .max_block_gas = 100'000'000};
 constexpr size_t kMedianTimeSpan = 11;
 
 // 2025-12-01T00:00:00Z.

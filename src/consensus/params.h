@@ -24,6 +24,10 @@ struct BlockLimits {
   uint64_t max_weight = 0;
   uint64_t max_transactions = 0;  // coinbase included
   uint64_t max_votes = 0;
+  // Contracts (docs/contracts.md §2): the gas limit of one transaction, and the sum of the
+  // gas limits of a block's contract transactions.
+  uint64_t max_tx_gas = 0;
+  uint64_t max_block_gas = 0;
 };
 
 // The coinbase may claim initial >> (height / halving_interval) besides fees; zero once

@@ -298,10 +298,8 @@ Result<StakeUndo> decode_stake_undo(ByteSpan bytes) {
   for (size_t i = 0; i < n && r.ok(); ++i) {
     auto scope = r.scope("validators", static_cast<int64_t>(i));
     const PublicKey key = r.fixed<32>("key");
-    const uint8_t present = r.u8("present");
-    if (r.ok() && present > 1) r.fail(ErrorCode::decode, "present", "flag must be 0 or 1");
     std::optional<ValidatorRecord> prior;
-    if (present == 1) prior = decode_validator_record(r);
+    if (r.flag("present")) prior = decode_validator_record(r);
     if (r.ok() && (!seen.insert(key).second || (prior && prior->voting_key != key))) {
       r.fail(ErrorCode::decode, "key", "repeated key or a record of another key");
     }

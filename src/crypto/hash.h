@@ -44,6 +44,8 @@ enum class HashContext : uint8_t {
   vote_sign,       // the message a validator signs for a vote
   unbond_sign,     // the message a voting key signs to unbond
   gossip_id,       // gossipsub message id of Cairn's topics (StrictNoSign)
+  contract_code,   // a contract's original module -> its code hash
+  contract_id,     // deployer, salt and code hash -> the contract id
   kCount,
 };
 
@@ -73,6 +75,8 @@ inline constexpr std::array<HashContextInfo, static_cast<size_t>(HashContext::kC
     {HashContext::vote_sign, "cairn v1 vote sign"},
     {HashContext::unbond_sign, "cairn v1 unbond sign"},
     {HashContext::gossip_id, "cairn v1 gossip id"},
+    {HashContext::contract_code, "cairn v1 contract code"},
+    {HashContext::contract_id, "cairn v1 contract id"},
 }};
 
 std::string_view context_string(HashContext ctx);

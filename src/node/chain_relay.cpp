@@ -53,6 +53,7 @@ bool consensus_invalid(MempoolReject reason) {
     case MempoolReject::insufficient_funds:
     case MempoolReject::lock_failed:
     case MempoolReject::stake_rejected:
+    case MempoolReject::contract_rejected:
       return true;
     default:
       return false;

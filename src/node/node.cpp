@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "chain/miner.h"
+#include "consensus/block_rules.h"
 #include "consensus/finality.h"
 #include "primitives/address.h"
 #include "storage/rocksdb_store.h"
@@ -89,6 +90,7 @@ Result<std::unique_ptr<Node>> Node::open(const ResolvedNodeOptions& options,
   MempoolOptions pool_options;
   pool_options.genesis = params.genesis_hash;
   pool_options.coinbase_maturity = node->rules_.coinbase_maturity();
+  pool_options.limits = params.limits;
   if (const FinalityParams* finality = node->rules_.finality()) pool_options.finality = *finality;
   node->mempool_ =
       std::make_unique<Mempool>(pool_options, node->clock_, node->signature_cache_, node->rng_.next_u64());
@@ -139,10 +141,8 @@ Result<std::optional<Block>> Node::new_candidate(const OutputLock& to) {
 
   BlockTemplate tmpl = block_template(timestamp, to);
   ++extra_nonce_;
-  auto block = assemble_block(params, tmpl);
-  if (!block) return Error{ErrorCode::invalid_argument, "the block template leaves the money range"};
-  CAIRN_TRY(auto root, chain_->state_root_on_tip(*block));
-  if (auto* refused = std::get_if<BlockRejection>(&root)) {
+  CAIRN_TRY(auto checked, checked_candidate(tmpl));
+  if (auto* refused = std::get_if<BlockRejection>(&checked)) {
     // The pools admit only what the next block may include, so this is a bug (or a rule
     // the pools do not model). Say so loudly and mine an empty block rather than none.
     spdlog::error("block template refused reason={} message={}; mining an empty block",
@@ -150,17 +150,39 @@ Result<std::optional<Block>> Node::new_candidate(const OutputLock& to) {
     tmpl.transactions.clear();
     tmpl.votes.clear();
     tmpl.fees = 0;
-    block = assemble_block(params, tmpl);
-    if (!block) return Error{ErrorCode::invalid_argument, "the block template leaves the money range"};
-    CAIRN_TRY(root, chain_->state_root_on_tip(*block));
-    if (auto* again = std::get_if<BlockRejection>(&root)) {
+    CAIRN_TRY(checked, checked_candidate(tmpl));
+    if (auto* again = std::get_if<BlockRejection>(&checked)) {
       spdlog::error("empty block template refused reason={} message={}", to_string(again->reason),
                     again->message);
       return std::optional<Block>();
     }
   }
-  block->header.state_root = std::get<Hash256>(root);
-  return block;
+  return std::optional<Block>(std::get<Block>(std::move(checked)));
+}
+
+Result<std::variant<Block, BlockRejection>> Node::checked_candidate(BlockTemplate& tmpl) {
+  const ConsensusParams& params = rules_.params();
+  using Checked = std::variant<Block, BlockRejection>;
+  using Trial = std::pair<Block, std::variant<ChainManager::TemplateCheck, BlockRejection>>;
+  auto trial = [&]() -> Result<Trial> {
+    auto block = assemble_block(params, tmpl);
+    if (!block) return Error{ErrorCode::invalid_argument, "the block template leaves the money range"};
+    CAIRN_TRY(auto root, chain_->state_root_on_tip(*block));
+    return Trial{std::move(*block), std::move(root)};
+  };
+  CAIRN_TRY(Trial tried, trial());
+  if (auto* refused = std::get_if<BlockRejection>(&tried.second)) return Checked{std::move(*refused)};
+  // Contract fees depend on the gas the execution uses, so the pool knows only a lower
+  // bound: the trial says what the coinbase may claim, and the block is built again.
+  const Amount claimed = block_subsidy(params, tried.first.header.height) + tmpl.fees;
+  const Amount allowance = std::get<ChainManager::TemplateCheck>(tried.second).coinbase_allowance;
+  if (allowance > claimed) {
+    tmpl.fees += allowance - claimed;
+    CAIRN_TRY(tried, trial());
+    if (auto* refused = std::get_if<BlockRejection>(&tried.second)) return Checked{std::move(*refused)};
+  }
+  tried.first.header.state_root = std::get<ChainManager::TemplateCheck>(tried.second).state_root;
+  return Checked{std::move(tried.first)};
 }
 
 Result<Node::Slice> Node::mine_slice(std::optional<Candidate>& candidate, const OutputLock& to,
@@ -213,6 +235,7 @@ BlockTemplate Node::block_template(uint64_t timestamp, const OutputLock& to) con
   TemplateLimits limits;
   limits.max_bytes = template_transaction_bytes() - std::min<size_t>(template_transaction_bytes(), vote_room);
   limits.max_transactions = static_cast<size_t>(params.limits.max_transactions - 1);  // the coinbase
+  limits.max_gas = params.limits.max_block_gas;
   tmpl.transactions = mempool_->select_for_block(limits);
   std::set<PublicKey> slashed;  // their votes would be invalid after the slash in this block
   for (const Transaction& tx : tmpl.transactions) {

@@ -182,6 +182,10 @@ class Node {
                            BlockHash* mined = nullptr);
   // The block to mine on the tip paying `to`; nullopt when none should be mined now.
   Result<std::optional<Block>> new_candidate(const OutputLock& to);
+  // `tmpl` assembled and connected on the tip without storing: the block with its state
+  // root and a coinbase claiming all its fees (`tmpl.fees` is raised to them), or the
+  // rejection the template meets.
+  Result<std::variant<Block, BlockRejection>> checked_candidate(BlockTemplate& tmpl);
   // run()'s handlers: the background miner, the stop watch and generate()'s steps.
   void mine_step();
   void watch_stop();

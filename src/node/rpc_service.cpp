@@ -1,6 +1,7 @@
 #include "node/rpc_service.h"
 
 #include <atomic>
+#include <chrono>
 #include <optional>
 #include <string>
 #include <thread>
@@ -21,6 +22,7 @@
 #include "rpc/chain_json.h"
 #include "rpc/chain_methods.h"
 #include "rpc/consensus_methods.h"
+#include "rpc/contract_methods.h"
 #include "rpc/cookie.h"
 #include "rpc/dispatcher.h"
 #include "rpc/openrpc.h"
@@ -46,6 +48,16 @@ std::vector<rpc::TopicSpec> subscription_topics() {
       {rpc::kMempoolTopic,
        "Each transaction accepted into this node's mempool (tx_get's transaction object, without location).",
        std::nullopt},
+      {rpc::kContractEventsTopic,
+       "Each event of the contract transactions of every block connected to the best chain, in chain order, "
+       "as `{\"event\":\"connected\",\"block_hash\",\"height\",\"txid\",\"position\",\"index\"}` with "
+       "the event (`contract`, `address`, `topics`, `data`); a disconnected block's events come again with "
+       "`\"event\":\"disconnected\"`, last first (for blocks within " +
+           std::to_string(rpc::kContractEventMemoryBlocks) +
+           " of the tip). The filter keeps one contract's events (`contract`: address or id) and/or those "
+           "whose "
+           "topic i equals `topics[i]` (null: any).",
+       rpc::contract_events_filter_schema()},
   };
 }
 
@@ -74,8 +86,21 @@ struct NodeMethods::State {
                        node.template_transaction_bytes(),
                        [this](const Transaction& tx) { return node.submit_transaction(tx); }},
         consensus_services{node.chain(), node.options().paths.network, node.params().finality},
+        contract_services{
+            node.chain_manager(),
+            node.mempool(),
+            node.store(),
+            node.options().paths.network,
+            node.params().limits,
+            [] {
+              return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                               std::chrono::system_clock::now().time_since_epoch())
+                                               .count());
+            }},
         publisher(node.chain(), hub,
-                  [this](std::function<void()> delivery) { deliver(std::move(delivery)); }) {}
+                  [this](std::function<void()> delivery) { deliver(std::move(delivery)); }),
+        contract_publisher(node.chain(), node.store(), node.options().paths.network, hub,
+                           [this](std::function<void()> delivery) { deliver(std::move(delivery)); }) {}
 
   // Fans a notice out to the subscribers on the notifier thread, in the order given: the
   // chain thread only builds it.
@@ -84,8 +109,10 @@ struct NodeMethods::State {
   Node& node;
   rpc::ChainServices chain_services;
   rpc::ConsensusServices consensus_services;
+  rpc::ContractServices contract_services;
   rpc::SubscriptionHub hub;
   rpc::ChainEventPublisher publisher;
+  rpc::ContractEventPublisher contract_publisher;
   rpc::Registry registry;
   // One thread, so deliveries keep their order; declared last so that it is joined first.
   asio::thread_pool notifier{1};
@@ -98,7 +125,9 @@ Result<std::unique_ptr<NodeMethods>> NodeMethods::create(Node& node, NetworkServ
   rpc::Registry chain_readers;
   CAIRN_TRY_STATUS(rpc::register_chain_methods(chain_readers, state->chain_services));
   CAIRN_TRY_STATUS(rpc::register_consensus_methods(chain_readers, state->consensus_services));
+  CAIRN_TRY_STATUS(rpc::register_contract_methods(chain_readers, state->contract_services));
   for (rpc::MethodSpec spec : chain_readers.methods()) {
+    if (spec.name == "tx_get") spec = rpc::with_contract_receipt(std::move(spec), state->contract_services);
     spec.handler = on_chain_thread(node, std::move(spec.handler));
     CAIRN_TRY_STATUS(state->registry.add(std::move(spec)));
   }
@@ -110,11 +139,28 @@ Result<std::unique_ptr<NodeMethods>> NodeMethods::create(Node& node, NetworkServ
   }
   CAIRN_TRY_STATUS(register_node_methods(state->registry, node, std::move(sources)));
   CAIRN_TRY_STATUS(register_net_methods(state->registry, network));
-  CAIRN_TRY_STATUS(rpc::register_subscription_methods(state->registry, state->hub, subscription_topics()));
+  // node_subscribe checks a contract_events filter's contract address for this network
+  // (the schema cannot) before subscribing.
+  rpc::Registry subscriptions;
+  CAIRN_TRY_STATUS(rpc::register_subscription_methods(subscriptions, state->hub, subscription_topics()));
+  for (rpc::MethodSpec spec : subscriptions.methods()) {
+    if (spec.name == "node_subscribe") {
+      spec.handler = [network = node.options().paths.network, inner = std::move(spec.handler)](
+                         const json& params, const rpc::CallContext& context) -> rpc::MethodResult {
+        if (params.value("topic", "") == rpc::kContractEventsTopic && params.contains("filter")) {
+          if (auto error = rpc::contract_events_filter_error(params.at("filter"), network))
+            return rpc::RpcError{rpc::error_code::invalid_params, *error, std::nullopt};
+        }
+        return inner(params, context);
+      };
+    }
+    CAIRN_TRY_STATUS(state->registry.add(std::move(spec)));
+  }
   CAIRN_TRY_STATUS(
       rpc::register_discover(state->registry, rpc::ApiInfo{.version = std::string(net::kCairnAgentVersion)}));
 
   node.add_chain_listener(state->publisher);
+  node.add_chain_listener(state->contract_publisher);
   const Network chain_network = node.options().paths.network;
   node.add_transaction_observer([state = state.get(), chain_network](const Transaction& tx) {
     state->deliver([state, result = rpc::transaction_json(tx, chain_network)] {

@@ -37,7 +37,7 @@ inline constexpr uint32_t kRpcRateBurst = 400;
 inline constexpr size_t kRpcWorkerThreads = 4;
 
 // Every method cairnd serves over `node`: chain_*, tx_*, address_*, mempool_*, finality_*,
-// staking_*, node_*, miner_*, node_subscribe/node_unsubscribe and rpc.discover. What the
+// staking_*, contract_*, node_*, miner_*, node_subscribe/node_unsubscribe and rpc.discover. What the
 // server dispatches, rpc.discover lists and docs/rpc.md documents.
 class NodeMethods;
 

@@ -33,17 +33,21 @@ Error wrong_prefix(Network net, std::string_view hrp) {
 
 }  // namespace
 
-std::string encode_address(Network net, const OutputLock& lock) {
-  assert((lock.kind == OutputLockKind::key_hash || lock.kind == OutputLockKind::lock_hash) &&
-         "an OutputLock of unknown kind has no address");
-  Bytes data{static_cast<uint8_t>(static_cast<uint8_t>(lock.kind) - 1)};
-  auto hash5 = convert_bits(lock.hash, 8, 5, /*pad=*/true);
+std::string encode_address(Network net, const Account& account) {
+  Bytes data{static_cast<uint8_t>(static_cast<uint8_t>(account.kind) - 1)};
+  auto hash5 = convert_bits(account.hash, 8, 5, /*pad=*/true);
   assert(hash5 && hash5->size() == kHashSymbols && "regrouping with padding cannot fail");
   data.insert(data.end(), hash5->begin(), hash5->end());
   return bech32m_encode(address_hrp(net), data);
 }
 
-Result<OutputLock> decode_address(Network net, std::string_view address) {
+std::string encode_address(Network net, const OutputLock& lock) {
+  assert((lock.kind == OutputLockKind::key_hash || lock.kind == OutputLockKind::lock_hash) &&
+         "an OutputLock of unknown kind has no address");
+  return encode_address(net, account_of(lock));
+}
+
+Result<Account> decode_account_address(Network net, std::string_view address) {
   auto decoded = bech32m_decode(address);
   if (!decoded) return Error{decoded.error().code, "address: " + decoded.error().message};
   if (decoded->hrp != address_hrp(net)) return wrong_prefix(net, decoded->hrp);
@@ -53,13 +57,21 @@ Result<OutputLock> decode_address(Network net, std::string_view address) {
                          std::to_string(kAddressSymbols));
   }
   const uint8_t kind = data[0];
-  if (kind > 1)
-    return address_error("unknown kind " + std::to_string(kind) + " (0 = key hash, 1 = lock hash)");
+  if (kind > 2) {
+    return address_error("unknown kind " + std::to_string(kind) +
+                         " (0 = key hash, 1 = lock hash, 2 = contract)");
+  }
   auto hash = convert_bits(ByteSpan(data).subspan(1), 5, 8, /*pad=*/false);
   if (!hash) return Error{hash.error().code, "address: " + hash.error().message};
   auto fixed = Hash256::from_span(*hash);
   if (!fixed) return address_error(fixed.error().message);
-  return OutputLock{static_cast<OutputLockKind>(kind + 1), *fixed};
+  return Account{static_cast<AccountKind>(kind + 1), *fixed};
+}
+
+Result<OutputLock> decode_address(Network net, std::string_view address) {
+  CAIRN_TRY(const Account account, decode_account_address(net, address));
+  if (auto lock = output_lock_of(account)) return *lock;
+  return address_error("this is a contract's address: coins go to a contract with a call transaction");
 }
 
 }  // namespace cairn

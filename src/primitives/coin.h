@@ -19,8 +19,10 @@ struct Coin {
 // DO NOT CHANGE THESE VALUES: the first byte of every state element (docs/consensus.md §12).
 enum class StateElementKind : uint8_t {
   utxo = 1,
-  validator = 2,  // a validator record (primitives/staking.h)
-  finality = 3,   // the finality state (consensus/staking.h)
+  validator = 2,         // a validator record (primitives/staking.h)
+  finality = 3,          // the finality state (consensus/staking.h)
+  contract = 4,          // a contract record (primitives/contract.h)
+  contract_storage = 5,  // one storage entry of a contract
 };
 
 void encode(Writer& w, const Coin& coin);

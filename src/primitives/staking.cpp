@@ -3,23 +3,6 @@
 #include <string>
 
 namespace cairn {
-namespace {
-
-template <class T, class Decode>
-Result<T> decode_exact(ByteSpan bytes, Decode decode) {
-  Reader r(bytes);
-  T value = decode(r);
-  return r.finish(std::move(value));
-}
-
-bool decode_flag(Reader& r, const char* field) {
-  const uint8_t flag = r.u8(field);
-  if (r.ok() && flag > 1)
-    r.fail(ErrorCode::decode, field, "flag must be 0 or 1, not " + std::to_string(flag));
-  return flag == 1;
-}
-
-}  // namespace
 
 bool is_staking_payload(PayloadKind kind) {
   return kind == kBondPayload || kind == kUnbondPayload || kind == kWithdrawPayload || kind == kSlashPayload;
@@ -68,7 +51,7 @@ Result<UnbondBody> decode_unbond_body(ByteSpan body) {
   return decode_exact<UnbondBody>(body, [](Reader& r) {
     UnbondBody b;
     b.voting_key = r.fixed<32>("voting_key");
-    if (decode_flag(r, "has_signature")) b.signature = r.fixed<64>("signature");
+    if (r.flag("has_signature")) b.signature = r.fixed<64>("signature");
     return b;
   });
 }
@@ -128,7 +111,7 @@ ValidatorRecord decode_validator_record(Reader& r) {
   record.start_dynasty = r.u64("start_dynasty");
   record.end_dynasty = r.u64("end_dynasty");
   record.end_epoch = r.u64("end_epoch");
-  record.slashed = decode_flag(r, "slashed");
+  record.slashed = r.flag("slashed");
   return record;
 }
 

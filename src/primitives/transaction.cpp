@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "primitives/contract.h"
 #include "primitives/staking.h"
 
 namespace cairn {
@@ -46,6 +47,12 @@ void check_payload_body(Reader& r, const Payload& p) {
       return check_body(r, decode_withdraw_body(p.body));
     case PayloadKind::slash:
       return check_body(r, decode_slash_body(p.body));
+    case PayloadKind::deploy:
+      return check_body(r, decode_deploy_body(p.body));
+    case PayloadKind::call:
+      return check_body(r, decode_call_body(p.body));
+    case PayloadKind::upgrade:
+      return check_body(r, decode_upgrade_body(p.body));
   }
 }
 
@@ -101,7 +108,7 @@ TxOut decode_txout(Reader& r) {
 Payload decode_payload(Reader& r) {
   Payload p;
   const uint8_t kind = r.u8("kind");
-  if (r.ok() && kind > static_cast<uint8_t>(PayloadKind::slash)) {
+  if (r.ok() && kind > kMaxPayloadKind) {
     r.fail(ErrorCode::decode, "kind", "unknown payload kind " + std::to_string(kind));
     return p;
   }

@@ -49,7 +49,12 @@ enum class PayloadKind : uint8_t {
   unbond = 3,    // starts a validator's exit
   withdraw = 4,  // releases an exited validator's stake to its owner
   slash = 5,     // evidence of a double or surround vote
+  // Contracts (primitives/contract.h, docs/contracts.md).
+  deploy = 6,   // creates a contract from WebAssembly code
+  call = 7,     // runs a contract's method
+  upgrade = 8,  // replaces an upgradable contract's code
 };
+inline constexpr uint8_t kMaxPayloadKind = static_cast<uint8_t>(PayloadKind::upgrade);
 
 struct CoinbaseBody {
   uint64_t height = 0;  // makes every coinbase txid unique (cf. BIP-34)

@@ -5,6 +5,7 @@
 
 #include "consensus/pow.h"
 #include "primitives/address.h"
+#include "rpc/contract_json.h"
 
 namespace cairn::rpc {
 
@@ -28,6 +29,12 @@ const char* payload_kind_name(PayloadKind kind) {
       return "withdraw";
     case PayloadKind::slash:
       return "slash";
+    case PayloadKind::deploy:
+      return "deploy";
+    case PayloadKind::call:
+      return "call";
+    case PayloadKind::upgrade:
+      return "upgrade";
   }
   return "unknown";
 }
@@ -51,7 +58,8 @@ std::string witness_hex(const Witness& witness) {
   return to_hex(w.take());
 }
 
-const std::vector<std::string> kPayloadKinds = {"none", "coinbase", "bond", "unbond", "withdraw", "slash"};
+const std::vector<std::string> kPayloadKinds = {"none",  "coinbase", "bond", "unbond", "withdraw",
+                                                "slash", "deploy",   "call", "upgrade"};
 
 }  // namespace
 
@@ -75,15 +83,11 @@ json transaction_json(const Transaction& tx, Network network) {
   }
   json outputs = json::array();
   for (const TxOut& out : tx.outputs) outputs.push_back(output_json(out, network));
-  return {{"txid", txid(tx).hex()},
-          {"wtxid", wtxid(tx).hex()},
-          {"size", encode(tx).size()},
-          {"version", tx.version},
-          {"coinbase", tx.is_coinbase()},
-          {"inputs", std::move(inputs)},
-          {"outputs", std::move(outputs)},
-          {"payload", {{"kind", payload_kind_name(tx.payload.kind)}, {"body", to_hex(tx.payload.body)}}},
-          {"lock_time", tx.lock_time}};
+  json payload = {{"kind", payload_kind_name(tx.payload.kind)}, {"body", to_hex(tx.payload.body)}};
+  if (auto contract = contract_payload_json(tx.payload, network)) payload["contract"] = std::move(*contract);
+  return {{"txid", txid(tx).hex()},        {"wtxid", wtxid(tx).hex()},      {"size", encode(tx).size()},
+          {"version", tx.version},         {"coinbase", tx.is_coinbase()},  {"inputs", std::move(inputs)},
+          {"outputs", std::move(outputs)}, {"payload", std::move(payload)}, {"lock_time", tx.lock_time}};
 }
 
 json header_json(const ChainManager& chain, const BlockNode& node) {
@@ -195,10 +199,13 @@ json transaction_schema() {
        {{"type", "string"}, {"enum", {"none", "key", "lock"}}, {"description", "what the witness holds"}}},
       {"witness", hex_schema("the encoded witness (docs/consensus.md)")},
   });
-  const json payload = object_schema({
-      {"kind", {{"type", "string"}, {"enum", kPayloadKinds}, {"description", "the payload's kind"}}},
-      {"body", hex_schema("the payload body, encoded as its kind defines")},
-  });
+  const json payload = object_schema(
+      {
+          {"kind", {{"type", "string"}, {"enum", kPayloadKinds}, {"description", "the payload's kind"}}},
+          {"body", hex_schema("the payload body, encoded as its kind defines")},
+          {"contract", contract_payload_schema()},
+      },
+      {"contract"});
   return object_schema({
       {"txid", hash_schema("the transaction id (hash without witnesses)")},
       {"wtxid", hash_schema("the hash of the transaction with its witnesses")},

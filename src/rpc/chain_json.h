@@ -45,7 +45,9 @@ const char* payload_kind_name(PayloadKind kind);  // "none", "coinbase", "bond",
 json lock_json(const OutputLock& lock);
 // {value, address, lock}
 json output_json(const TxOut& output, Network network);
-// {txid, wtxid, size, version, coinbase, inputs, outputs, payload, lock_time}
+// {txid, wtxid, size, version, coinbase, inputs, outputs, payload, lock_time}; the payload
+// is {kind, body}, plus the decoded `contract` body for deploy, call and upgrade
+// (contract_json.h contract_payload_json).
 json transaction_json(const Transaction& tx, Network network);
 // Every header field with its hash, plus where the block stands in `chain`: {hash, height,
 // version, prev_hash, tx_root, witness_root, state_root, vote_root, time, bits, target,

@@ -524,9 +524,9 @@ std::string rejection_message(const MempoolVerdict& verdict) {
   if (verdict.reason == MempoolReject::lock_failed) {
     message += " (input " + std::to_string(verdict.input) + ": " + to_string(verdict.lock_error) + ")";
   }
-  if (verdict.reason == MempoolReject::stake_rejected && verdict.stake_error) {
-    message += " (" + std::string(to_string(verdict.stake_error->reason)) + ": " +
-               verdict.stake_error->message + ")";
+  if (verdict.rule_error) {
+    message +=
+        " (" + std::string(to_string(verdict.rule_error->reason)) + ": " + verdict.rule_error->message + ")";
   }
   return message;
 }

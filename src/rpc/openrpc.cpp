@@ -182,6 +182,10 @@ until `node_unsubscribe` with that id, or the connection closes. Topics:
 - `finalized`: each newly finalized checkpoint block's header.
 - `mempool`: each transaction accepted into this node's mempool (tx_get's transaction
   object, without its location).
+- `contract_events`: each contract event of a block connected to (`"event":"connected"`) or,
+  in a reorganisation, disconnected from (`"event":"disconnected"`) the best chain, with the
+  block, txid, position and index; the filter `{contract?, topics?}` keeps one contract's
+  events and those whose topics match position by position (docs/contracts.md §8).
 
 )md";
 

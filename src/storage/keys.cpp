@@ -299,4 +299,136 @@ Bytes stake_undo_key(const BlockHash& block) {
   return key;
 }
 
+namespace {
+
+Bytes tagged(ContractTag tag, ByteSpan rest) {
+  Bytes key{static_cast<uint8_t>(tag)};
+  key.insert(key.end(), rest.begin(), rest.end());
+  return key;
+}
+
+void expect_contract_tag(Reader& r, ContractTag tag) {
+  const uint8_t got = r.u8("tag");
+  if (r.ok() && got != static_cast<uint8_t>(tag)) {
+    r.fail(ErrorCode::decode, "tag",
+           "expected " + std::to_string(static_cast<unsigned>(tag)) + ", got " + std::to_string(got));
+  }
+}
+
+}  // namespace
+
+Bytes contract_record_key(const ContractId& id) { return tagged(ContractTag::record, id); }
+
+Bytes contract_record_prefix() { return Bytes{static_cast<uint8_t>(ContractTag::record)}; }
+
+Bytes contract_storage_key(const ContractId& id, ByteSpan key) {
+  Bytes out = tagged(ContractTag::storage, id);
+  out.insert(out.end(), key.begin(), key.end());
+  return out;
+}
+
+Bytes contract_storage_prefix() { return Bytes{static_cast<uint8_t>(ContractTag::storage)}; }
+
+Result<std::pair<ContractId, Bytes>> decode_contract_storage_key(ByteSpan key) {
+  return decode_all(key, "contract storage key", [](Reader& r) {
+    expect_contract_tag(r, ContractTag::storage);
+    const ContractId id = read_hash(r, "contract");
+    const ByteSpan rest = r.take("key", r.remaining());
+    if (r.ok() && rest.empty()) r.fail(ErrorCode::decode, "key", "empty");
+    return std::pair{id, Bytes(rest.begin(), rest.end())};
+  });
+}
+
+Bytes contract_code_key(const Hash256& code_hash) { return tagged(ContractTag::code, code_hash); }
+
+Bytes contract_receipt_key(const Txid& txid) { return tagged(ContractTag::receipt, txid); }
+
+Bytes contract_undo_key(const BlockHash& block) { return tagged(ContractTag::undo, block); }
+
+Bytes contract_event_prefix(const ContractId& id) { return tagged(ContractTag::event, id); }
+
+Bytes contract_event_key(const EventKey& k) {
+  Writer w;
+  w.raw(contract_event_prefix(k.contract));
+  put_be(w, k.height, 8);
+  put_be(w, k.position, 4);
+  put_be(w, k.index, 4);
+  return w.take();
+}
+
+Result<EventKey> decode_contract_event_key(ByteSpan key) {
+  return decode_all(key, "contract event key", [](Reader& r) {
+    expect_contract_tag(r, ContractTag::event);
+    EventKey k;
+    k.contract = read_hash(r, "contract");
+    k.height = get_be(r, "height", 8);
+    k.position = static_cast<uint32_t>(get_be(r, "position", 4));
+    k.index = static_cast<uint32_t>(get_be(r, "index", 4));
+    return k;
+  });
+}
+
+Bytes encode_event_entry(const Txid& txid, const Event& event) {
+  Writer w;
+  w.raw(txid);
+  encode(w, event);
+  return w.take();
+}
+
+Result<std::pair<Txid, Event>> decode_event_entry(ByteSpan value) {
+  return decode_all(value, "event entry", [](Reader& r) {
+    const Txid txid = read_hash(r, "txid");
+    return std::pair{txid, decode_event(r)};
+  });
+}
+
+Bytes encode(const ContractUndo& u) {
+  Writer w;
+  w.u8(kContractUndoVersion);
+  w.varint(u.records.size());
+  for (const auto& record : u.records) {
+    w.raw(record.id);
+    w.u8(record.before ? 1 : 0);
+    if (record.before) encode(w, *record.before);
+  }
+  w.varint(u.storage.size());
+  for (const auto& entry : u.storage) {
+    w.raw(entry.id);
+    w.bytes(entry.key);
+    w.u8(entry.before ? 1 : 0);
+    if (entry.before) w.bytes(*entry.before);
+  }
+  w.varint(u.codes.size());
+  for (const Hash256& code : u.codes) w.raw(code);
+  return w.take();
+}
+
+Result<ContractUndo> decode_contract_undo(ByteSpan value) {
+  return decode_all(value, "contract undo", [](Reader& r) {
+    ContractUndo u;
+    if (const uint8_t version = r.u8("version"); r.ok() && version != kContractUndoVersion)
+      r.fail(ErrorCode::decode, "version", "unknown contract undo version " + std::to_string(version));
+    const size_t records = r.count("records", kMaxUndoContracts);
+    for (size_t i = 0; i < records && r.ok(); ++i) {
+      auto scope = r.scope("records", static_cast<int64_t>(i));
+      ContractUndo::Record record;
+      record.id = read_hash(r, "id");
+      if (r.flag("present")) record.before = decode_contract_record(r);
+      u.records.push_back(std::move(record));
+    }
+    const size_t entries = r.count("storage", kMaxUndoStorageEntries);
+    for (size_t i = 0; i < entries && r.ok(); ++i) {
+      auto scope = r.scope("storage", static_cast<int64_t>(i));
+      ContractUndo::Entry entry;
+      entry.id = read_hash(r, "id");
+      entry.key = r.bytes("key", kMaxStorageKeyBytes);
+      if (r.flag("present")) entry.before = r.bytes("value", kMaxStorageValueBytes);
+      u.storage.push_back(std::move(entry));
+    }
+    const size_t codes = r.count("codes", kMaxUndoContracts);
+    for (size_t i = 0; i < codes && r.ok(); ++i) u.codes.push_back(read_hash(r, "code"));
+    return u;
+  });
+}
+
 }  // namespace cairn

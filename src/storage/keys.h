@@ -14,9 +14,11 @@
 #include <string_view>
 #include <vector>
 
+#include "consensus/contract_rules.h"
 #include "crypto/lthash.h"
 #include "primitives/block.h"
 #include "primitives/coin.h"
+#include "primitives/contract.h"
 #include "primitives/network.h"
 #include "primitives/transaction.h"
 #include "storage/kv.h"
@@ -181,5 +183,76 @@ Bytes stake_validator_key(const PublicKey& voting_key);
 Bytes stake_validator_prefix();
 Bytes stake_finality_key();
 Bytes stake_undo_key(const BlockHash& block);
+
+// ---- contracts --------------------------------------------------------------------------
+
+// The first byte of every contracts key. DO NOT CHANGE THESE VALUES: on disk.
+enum class ContractTag : uint8_t {
+  record = 1,   // ‖ contract id (32): encode(ContractRecord)
+  storage = 2,  // ‖ contract id (32) ‖ storage key: the value
+  code = 3,     // ‖ code hash (32): the original module
+  receipt = 4,  // ‖ txid (32): encode(Receipt) of a best-chain contract transaction
+  event = 5,    // ‖ EventKey: txid (32) ‖ encode(Event)
+  undo = 6,     // ‖ block hash (32): encode(ContractUndo) of a connected block
+};
+
+Bytes contract_record_key(const ContractId& id);
+Bytes contract_record_prefix();
+Bytes contract_storage_key(const ContractId& id, ByteSpan key);
+// Every storage entry of every contract (the audit walks it); split with
+// decode_contract_storage_key.
+Bytes contract_storage_prefix();
+Result<std::pair<ContractId, Bytes>> decode_contract_storage_key(ByteSpan key);
+Bytes contract_code_key(const Hash256& code_hash);
+Bytes contract_receipt_key(const Txid& txid);
+Bytes contract_undo_key(const BlockHash& block);
+
+// An event in the order the chain emitted it: contract id ‖ height u64 BE ‖ position u32 BE
+// (of the transaction in its block) ‖ index u32 BE (of the event in its receipt). A
+// contract's events form one range (contract_event_prefix), oldest first.
+struct EventKey {
+  ContractId contract;
+  uint64_t height = 0;
+  uint32_t position = 0;
+  uint32_t index = 0;
+  bool operator==(const EventKey&) const = default;
+};
+inline constexpr size_t kEventKeyBytes = 1 + 32 + 8 + 4 + 4;
+Bytes contract_event_key(const EventKey& k);
+Result<EventKey> decode_contract_event_key(ByteSpan key);
+Bytes contract_event_prefix(const ContractId& id);
+// The event's value: the txid that emitted it, then the event.
+Bytes encode_event_entry(const Txid& txid, const Event& event);
+Result<std::pair<Txid, Event>> decode_event_entry(ByteSpan value);
+
+// What disconnecting a block needs to restore its contract state: each contract record
+// and storage entry the block changed, with its value before the block (nullopt: absent),
+// sorted by id, then key; and the codes the block stored first. Created outputs and
+// events are found through the receipts.
+struct ContractUndo {
+  struct Record {
+    ContractId id;
+    std::optional<ContractRecord> before;
+    bool operator==(const Record&) const = default;
+  };
+  struct Entry {
+    ContractId id;
+    Bytes key;
+    std::optional<Bytes> before;
+    bool operator==(const Entry&) const = default;
+  };
+  std::vector<Record> records;
+  std::vector<Entry> storage;
+  std::vector<Hash256> codes;  // code hashes
+  bool operator==(const ContractUndo&) const = default;
+  bool empty() const { return records.empty() && storage.empty() && codes.empty(); }
+};
+inline constexpr uint8_t kContractUndoVersion = 1;
+// Decoder caps: a block's gas bounds its writes far below these.
+inline constexpr size_t kMaxUndoContracts = 1'000'000;
+inline constexpr size_t kMaxUndoStorageEntries = 10'000'000;
+
+Bytes encode(const ContractUndo& u);
+Result<ContractUndo> decode_contract_undo(ByteSpan value);
 
 }  // namespace cairn

@@ -14,7 +14,9 @@ namespace cairn {
 // to them; a store of any other version is refused (there are no migrations yet).
 // 2: the stake column (validator records, finality state, stake undo) and stake elements
 // in the state accumulator.
-inline constexpr uint32_t kSchemaVersion = 2;
+// 3: the contracts column (records, storage, code, receipts, events, undo) and contract
+// elements in the state accumulator.
+inline constexpr uint32_t kSchemaVersion = 3;
 
 // Stamps an empty store with kSchemaVersion and `network` (one synced batch), or checks
 // that an existing one has exactly these. Refused, with a message naming both values and

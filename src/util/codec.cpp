@@ -67,6 +67,12 @@ uint8_t Reader::u8(const char* field) {
   return s.empty() ? 0 : s[0];
 }
 
+bool Reader::flag(const char* field) {
+  const uint8_t value = u8(field);
+  if (ok() && value > 1) fail(ErrorCode::decode, field, "flag must be 0 or 1, not " + std::to_string(value));
+  return value == 1;
+}
+
 uint64_t Reader::le(const char* field, int n) {
   auto s = take(field, static_cast<size_t>(n));
   uint64_t v = 0;

@@ -60,6 +60,8 @@ class Reader {
   explicit Reader(ByteSpan in) : in_(in) {}
 
   uint8_t u8(const char* field);
+  // A u8 that must be 0 or 1.
+  bool flag(const char* field);
   uint16_t u16(const char* field) { return static_cast<uint16_t>(le(field, 2)); }
   uint32_t u32(const char* field) { return static_cast<uint32_t>(le(field, 4)); }
   uint64_t u64(const char* field) { return le(field, 8); }
@@ -129,5 +131,14 @@ class Reader {
   std::array<Frame, kMaxScopeDepth> frames_{};
   int depth_ = 0;
 };
+
+// Decodes exactly one value from `bytes` with `decode(Reader&)`: bytes left over are an
+// error, as is any error the decoder recorded.
+template <class T, class Decode>
+Result<T> decode_exact(ByteSpan bytes, Decode decode) {
+  Reader r(bytes);
+  T value = decode(r);
+  return r.finish(std::move(value));
+}
 
 }  // namespace cairn

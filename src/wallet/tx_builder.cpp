@@ -4,6 +4,7 @@
 #include <set>
 #include <string>
 
+#include "consensus/contract_rules.h"
 #include "consensus/lock_eval.h"
 #include "primitives/sighash.h"
 
@@ -53,10 +54,11 @@ Witness placeholder_witness(const std::variant<PublicKey, Lock>& spend) {
 struct Plan {
   std::vector<TxOut> outputs;  // before change
   Payload payload;
-  Amount locked = 0;             // bond: stake the transaction locks
-  Amount released = 0;           // withdraw: stake the transaction releases
-  std::vector<size_t> required;  // indices into Funding::coins that must be spent
-  size_t fixed_outputs = 0;      // leading outputs the change may not precede
+  Amount locked = 0;              // bond: stake the transaction locks
+  Amount released = 0;            // withdraw: stake the transaction releases
+  std::vector<size_t> required;   // indices into Funding::coins that must be spent
+  size_t fixed_outputs = 0;       // leading outputs the change may not precede
+  bool outputs_optional = false;  // contract transactions: the refund is their output
 };
 
 Status check_recipient_amounts(std::span<const TxOut> outputs, const Funding& funding) {
@@ -120,7 +122,8 @@ Result<BuiltTx> build(Plan plan, const Funding& funding) {
   params.change_size = change_writer.size() + varint_size(outputs + 1) - varint_size(outputs);
   params.change_spend_size = kKeySpendInputSize;
   params.min_change = dust_threshold(funding.min_relay_fee);
-  params.require_change = plan.outputs.empty();  // the mempool refuses a transaction without outputs
+  // The mempool refuses a transaction without outputs, except a contract transaction.
+  params.require_change = plan.outputs.empty() && !plan.outputs_optional;
   params.bnb_max_tries = funding.bnb_max_tries;
   CAIRN_TRY(Selection selection, select_coins(candidates, params, plan.required));
 
@@ -252,6 +255,39 @@ Result<BuiltTx> build_withdraw(const PublicKey& voting_key, const OutputLock& ow
   plan.released = stake;
   plan.fixed_outputs = 1;  // consensus: outputs[0] pays the stake to the owner
   return build(std::move(plan), funding);
+}
+
+Result<BuiltTx> build_contract(const Payload& payload, const Funding& funding,
+                               std::span<const Recipient> recipients) {
+  if (!is_contract_payload(payload.kind)) return invalid("not a deploy, call or upgrade payload");
+  auto terms = contract_terms(payload);
+  if (!terms) return invalid("the contract payload does not decode: " + terms.error().message);
+  const std::optional<Amount> max_fee = max_gas_fee(terms->gas);
+  if (!max_fee) return invalid("gas limit × gas price is beyond the money supply");
+  if (!money_range(terms->value)) return invalid("the value is beyond the money supply");
+  const std::optional<Amount> locked = checked_sum(std::vector<Amount>{terms->value, *max_fee});
+  if (!locked) return invalid("value + gas limit × gas price is beyond the money supply");
+  if (recipients.size() >= kMaxTxOutputs) return invalid("too many recipients");
+  Plan plan;
+  for (const auto& r : recipients) plan.outputs.push_back(TxOut{r.amount, r.lock});
+  CAIRN_TRY_STATUS(check_recipient_amounts(plan.outputs, funding));
+  plan.payload = payload;
+  plan.locked = *locked;
+  plan.outputs_optional = true;
+  return build(std::move(plan), funding);
+}
+
+Result<Account> contract_caller(const BuiltTx& built) {
+  if (built.inputs.empty()) return invalid("a contract transaction needs an input (its caller)");
+  return account_of(built.inputs.front().utxo.output.lock);
+}
+
+Result<ContractId> deployed_contract_id(const BuiltTx& built) {
+  if (built.tx.payload.kind != kDeployPayload) return invalid("not a deploy transaction");
+  auto body = decode_deploy_body(built.tx.payload.body);
+  if (!body) return invalid("the deploy body does not decode: " + body.error().message);
+  CAIRN_TRY(const Account caller, contract_caller(built));
+  return contract_id(caller, body->salt, contract_code_hash(body->code));
 }
 
 Result<Witness> assemble_witness(const std::variant<PublicKey, Lock>& spend,

@@ -30,6 +30,7 @@
 #include "chain/fee_rate.h"
 #include "chain/mempool.h"
 #include "crypto/ed25519.h"
+#include "primitives/contract.h"
 #include "primitives/staking.h"
 #include "primitives/transaction.h"
 #include "util/result.h"
@@ -151,6 +152,24 @@ Result<BuiltTx> build_unbond(const UnbondBody& body, const std::optional<OutputL
 // funding coins (a transaction needs inputs), whose change follows.
 Result<BuiltTx> build_withdraw(const PublicKey& voting_key, const OutputLock& owner, Amount stake,
                                const Funding& funding);
+
+// A contract transaction (deploy, call or upgrade; docs/contracts.md §2) carrying
+// `payload`, paying `recipients` (usually none). The coins selected cover the outputs +
+// the payload's value + gas_limit × gas_price (the most its gas can cost) + the fee for the
+// transaction's bytes at funding.fee_rate (BuiltTx::fee); the unused gas (and the value of
+// a failed execution) comes back to the caller as the refund output execution creates.
+// The caller is the Account of the coin input 0 spends (contract_caller). Errors: not a
+// contract payload, a body that does not decode, value or maximum gas fee outside the
+// money range, or not enough coins.
+Result<BuiltTx> build_contract(const Payload& payload, const Funding& funding,
+                               std::span<const Recipient> recipients = {});
+
+// The caller of a built contract transaction: the Account of the coin its input 0 spends.
+Result<Account> contract_caller(const BuiltTx& built);
+
+// The id the contract of a built deploy will have (docs/contracts.md §1):
+// contract_id(caller, salt, contract_code_hash(code)). Error: not a deploy, or no input.
+Result<ContractId> deployed_contract_id(const BuiltTx& built);
 
 // The witness of an input spending with `spend` (a key-hash key or a revealed lock) from
 // the signatures gathered for it: a KeySpend, or a LockSpend whose satisfaction holds the

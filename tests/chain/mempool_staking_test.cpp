@@ -160,8 +160,8 @@ void expect_rejected(const MempoolVerdict& v, MempoolReject why) {
 
 void expect_stake_rejected(const MempoolVerdict& v, BlockError error) {
   expect_rejected(v, MempoolReject::stake_rejected);
-  ASSERT_TRUE(v.stake_error.has_value());
-  EXPECT_EQ(v.stake_error->reason, error) << v.stake_error->message;
+  ASSERT_TRUE(v.rule_error.has_value());
+  EXPECT_EQ(v.rule_error->reason, error) << v.rule_error->message;
 }
 
 TEST_F(MempoolStakingTest, ABondIsAcceptedAndItsFeeIsInputsLessOutputsLessStake) {

@@ -9,6 +9,8 @@
 #include <gtest/gtest.h>
 
 #include "chain/parallel_verify.h"
+#include "consensus/contract_rules.h"
+#include "primitives/contract.h"
 #include "support/keys.h"
 
 namespace cairn {
@@ -44,6 +46,7 @@ class MempoolTest : public ::testing::Test {
     MempoolOptions o;
     o.genesis = genesis_;
     o.max_bytes = max_bytes;
+    o.limits = consensus_params(Network::regtest).limits;
     return o;
   }
   Mempool& pool() {
@@ -67,9 +70,10 @@ class MempoolTest : public ::testing::Test {
   // A signed transaction spending `inputs` (outputs known to the test) to outputs of
   // `values`, all paying to owner().
   Transaction spend(const std::vector<OutPoint>& inputs, const std::vector<Amount>& values,
-                    uint64_t lock_time = 0) {
+                    uint64_t lock_time = 0, Payload payload = {}) {
     Transaction tx;
     tx.lock_time = lock_time;
+    tx.payload = std::move(payload);
     std::vector<TxOut> spent;
     for (const auto& in : inputs) {
       tx.inputs.push_back(TxIn{in, {}});
@@ -702,6 +706,55 @@ TEST_F(MempoolTest, ChangedWitnessWithTheSameTxidIsStillVerified) {
   const std::vector<TxVerifyJob> honest{
       TxVerifyJob{&tx, {known_.at(tx.inputs[0].prevout)}, {SpendContext{}}}};
   EXPECT_EQ(verify_parallel(honest, genesis_, checker, workers), std::nullopt);
+}
+
+// ---- contract transactions (docs/contracts.md §2) ----------------------------------------
+
+Payload call_payload(uint64_t gas_limit, Amount gas_price, Amount value = 0) {
+  CallBody body;
+  body.gas = GasTerms{gas_limit, gas_price};
+  body.value = value;
+  body.method = "run";
+  return Payload{kCallPayload, encode_call_body(body)};
+}
+
+TEST_F(MempoolTest, ContractTransactionsPayAtLeastTheirIntrinsicGas) {
+  const OutPoint coin = fund(1);
+  const Payload payload = call_payload(100'000, 2, 500);
+  // Inputs cover outputs + value + the maximum gas fee; 1,000 is left as the plain fee.
+  const Transaction tx = spend({coin}, {kFunding - 500 - 200'000 - 1'000}, 0, payload);
+  ASSERT_EQ(accept(tx).status, TxStatus::accepted) << to_string(accept(tx).reason);
+  const uint64_t intrinsic = contract_intrinsic_gas(tx);
+  EXPECT_EQ(pool().fee(txid(tx)), 1'000 + intrinsic * 2);
+}
+
+TEST_F(MempoolTest, ContractTransactionsMayHaveNoOutputs) {
+  const Transaction tx = spend({fund(1)}, {}, 0, call_payload(100'000, 1));
+  EXPECT_EQ(accept(tx).status, TxStatus::accepted) << to_string(accept(tx).reason);
+}
+
+TEST_F(MempoolTest, ContractTransactionsMustFundTheirMaximumGas) {
+  const Transaction tx = spend({fund(1)}, {kFunding - 100'000 + 1}, 0, call_payload(100'000, 1));
+  EXPECT_EQ(accept(tx).reason, MempoolReject::insufficient_funds);
+}
+
+TEST_F(MempoolTest, ContractRulesAndGasPrice) {
+  const auto refused = accept(spend({fund(1)}, {1'000}, 0, call_payload(1, 1)));
+  EXPECT_EQ(refused.reason, MempoolReject::contract_rejected);
+  ASSERT_TRUE(refused.rule_error.has_value());
+  EXPECT_EQ(refused.rule_error->reason, BlockError::bad_payload);
+  EXPECT_EQ(accept(spend({fund(2)}, {1'000}, 0, call_payload(100'000, 0))).reason,
+            MempoolReject::gas_price_too_low);
+}
+
+TEST_F(MempoolTest, TemplatesKeepTheBlockGasLimit) {
+  const Transaction a = spend({fund(1)}, {kFunding - 3'000'000}, 0, call_payload(2'000'000, 1));
+  const Transaction b = spend({fund(2)}, {kFunding - 3'000'000}, 0, call_payload(2'000'000, 1));
+  ASSERT_EQ(accept(a).status, TxStatus::accepted);
+  ASSERT_EQ(accept(b).status, TxStatus::accepted);
+  EXPECT_EQ(pool().select_for_block({1'000'000, 10, 4'000'000}).size(), 2u);
+  EXPECT_EQ(pool().select_for_block({1'000'000, 10, 3'999'999}).size(), 1u);
+  EXPECT_TRUE(pool().select_for_block({1'000'000, 10, 1'999'999}).empty());
 }
 
 }  // namespace

@@ -92,7 +92,7 @@ class RegtestNode {
       if (const auto* refused = std::get_if<BlockRejection>(&*root)) {
         ADD_FAILURE() << "template refused: " << to_string(refused->reason) << ": " << refused->message;
       } else {
-        block.header.state_root = std::get<Hash256>(*root);
+        block.header.state_root = std::get<ChainManager::TemplateCheck>(*root).state_root;
       }
     }
     return remined(std::move(block));

@@ -113,6 +113,8 @@ TEST(Params, DocsTableMatchesTheCode) {
         {"limits.max_weight", std::to_string(p.limits.max_weight)},
         {"limits.max_transactions", std::to_string(p.limits.max_transactions)},
         {"limits.max_votes", std::to_string(p.limits.max_votes)},
+        {"limits.max_tx_gas", std::to_string(p.limits.max_tx_gas)},
+        {"limits.max_block_gas", std::to_string(p.limits.max_block_gas)},
         {"finality.epoch_length", std::to_string(p.finality.epoch_length)},
         {"finality.min_stake", std::to_string(p.finality.min_stake)},
         {"genesis.timestamp", std::to_string(p.genesis.header.timestamp)},

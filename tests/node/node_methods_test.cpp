@@ -149,7 +149,7 @@ TEST_F(NodeMethodsTest, GenerateCountIsBoundedBySchema) {
 TEST_F(NodeMethodsTest, GenerateChecksItsAddressAndNetwork) {
   start(Network::regtest);
   const auto wrong =
-      error("miner_generate", {{"count", 1}, {"address", encode_address(Network::mainnet, {})}});
+      error("miner_generate", {{"count", 1}, {"address", encode_address(Network::mainnet, OutputLock{})}});
   EXPECT_EQ(wrong.code, rpc::error_code::invalid_params);
   EXPECT_NE(wrong.message.find("address"), std::string::npos) << wrong.message;
   EXPECT_EQ(ok("node_get_info")["height"], 0);

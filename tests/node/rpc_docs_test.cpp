@@ -173,10 +173,13 @@ TEST_F(RpcDocs, ExampleAddressesAreValidRegtestAddresses) {
       collect_addresses(example.params, addresses);
       collect_addresses(example.result, addresses);
       for (const std::string& address : addresses) {
-        const auto decoded = decode_address(Network::regtest, address);
+        const auto decoded = decode_account_address(Network::regtest, address);
         EXPECT_TRUE(decoded.ok()) << method.name << " example '" << example.name << "': " << address << ": "
                                   << (decoded ? "" : decoded.error().message);
-        EXPECT_EQ(address, rpc::kExampleAddress) << method.name;
+        // Contracts have their own addresses; every other example pays the one address.
+        if (decoded && decoded->kind != AccountKind::contract) {
+          EXPECT_EQ(address, rpc::kExampleAddress) << method.name;
+        }
       }
       if (!addresses.empty()) with_addresses.insert(method.name);
     }

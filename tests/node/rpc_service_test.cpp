@@ -341,7 +341,11 @@ TEST_F(RpcServiceTest, EveryMethodAnswersWithinItsSchema) {
                                            genesis())))}}}},
   };
   const rpc::Registry& registry = service_->registry();
+  // The contract_* methods need a deployed contract: ContractRpcTest
+  // (contract_rpc_test.cpp) calls each of them against one and checks its schema.
+  auto covered_elsewhere = [](const std::string& name) { return name.starts_with("contract_"); };
   for (const rpc::MethodSpec& method : registry.methods()) {
+    if (covered_elsewhere(method.name)) continue;
     EXPECT_TRUE(table.contains(method.name))
         << method.name << " is registered but has no parameters in this test's table: add it";
   }
@@ -379,7 +383,8 @@ TEST_F(RpcServiceTest, EveryMethodAnswersWithinItsSchema) {
     results[method.name] = result;
   };
   for (const rpc::MethodSpec& method : registry.methods()) {
-    if (method.name == "miner_generate" || method.name == "node_stop") continue;
+    if (method.name == "miner_generate" || method.name == "node_stop" || covered_elsewhere(method.name))
+      continue;
     call(method);
   }
   call(*registry.find("miner_generate"));

@@ -77,8 +77,11 @@ TEST(Address, OtherNetworksPrefixIsRefusedNamingThatNetwork) {
 }
 
 TEST(Address, UnknownKindIsRefused) {
+  EXPECT_EQ(error_of(Network::mainnet, "cairn1rqqqsyqcyq5rqwzqfpg9scrgwpugpzysnzs23v9ccrydpk8qarc0ssh0ua2"),
+            "address: unknown kind 3 (0 = key hash, 1 = lock hash, 2 = contract)");
+  // Kind 2 is a contract: an account, but not something an output can pay.
   EXPECT_EQ(error_of(Network::mainnet, "cairn1zqqqsyqcyq5rqwzqfpg9scrgwpugpzysnzs23v9ccrydpk8qarc0s0uleq5"),
-            "address: unknown kind 2 (0 = key hash, 1 = lock hash)");
+            "address: this is a contract's address: coins go to a contract with a call transaction");
 }
 
 TEST(Address, WrongLengthIsRefused) {

@@ -69,7 +69,7 @@ TEST(Payload, NoneAndCoinbaseRoundTrip) {
 }
 
 TEST(Payload, UnknownKindIsRejected) {
-  expect_decode_error({0x06, 0x00}, decode_payload_bytes, "kind: unknown payload kind 6");
+  expect_decode_error({0x09, 0x00}, decode_payload_bytes, "kind: unknown payload kind 9");
 }
 
 TEST(Payload, StakingBodiesMustDecode) {

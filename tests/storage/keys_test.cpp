@@ -202,5 +202,57 @@ TEST(StorageKeys, AddressEntriesRoundTrip) {
   EXPECT_FALSE(decode_address_entry(bad).ok());
 }
 
+TEST(StorageKeys, ContractKeysHaveTheirLayout) {
+  ContractId id;
+  id.bytes.fill(7);
+  EXPECT_EQ(contract_record_key(id).size(), 33u);
+  EXPECT_EQ(contract_record_key(id)[0], 1);
+  const Bytes storage = contract_storage_key(id, Bytes{0xaa, 0xbb});
+  EXPECT_EQ(storage.size(), 35u);
+  EXPECT_EQ(storage[0], 2);
+  EXPECT_EQ(decode_contract_storage_key(storage).value(), (std::pair{id, Bytes{0xaa, 0xbb}}));
+  EXPECT_FALSE(decode_contract_storage_key(contract_storage_key(id, {})).ok());  // no key
+  EXPECT_FALSE(decode_contract_storage_key(contract_record_key(id)).ok());       // wrong tag
+  EXPECT_EQ(contract_code_key(id)[0], 3);
+  EXPECT_EQ(contract_receipt_key(id)[0], 4);
+  EXPECT_EQ(contract_undo_key(id)[0], 6);
+}
+
+TEST(StorageKeys, EventKeysSortByContractThenChainOrder) {
+  ContractId id;
+  id.bytes.fill(9);
+  const EventKey key{id, 0x0102, 3, 4};
+  const Bytes encoded = contract_event_key(key);
+  ASSERT_EQ(encoded.size(), kEventKeyBytes);
+  EXPECT_EQ(encoded[0], 5);
+  EXPECT_EQ(decode_contract_event_key(encoded).value(), key);
+  // Big-endian fields: byte order is chain order within one contract's prefix.
+  EXPECT_LT(contract_event_key(EventKey{id, 1, 9, 9}), contract_event_key(EventKey{id, 2, 0, 0}));
+  EXPECT_LT(contract_event_key(EventKey{id, 2, 0, 9}), contract_event_key(EventKey{id, 2, 1, 0}));
+  const Bytes prefix = contract_event_prefix(id);
+  EXPECT_TRUE(std::equal(prefix.begin(), prefix.end(), encoded.begin()));
+  EXPECT_FALSE(decode_contract_event_key(Bytes(encoded.begin(), encoded.end() - 1)).ok());
+
+  const Event event{id, {id}, {1, 2}};
+  EXPECT_EQ(decode_event_entry(encode_event_entry(id, event)).value(), (std::pair{Txid(id), event}));
+}
+
+TEST(StorageKeys, ContractUndoRoundTrips) {
+  ContractId id;
+  id.bytes.fill(1);
+  ContractUndo undo;
+  undo.records = {{id, ContractRecord{id, std::nullopt, 5, 70}}, {id, std::nullopt}};
+  undo.storage = {{id, Bytes{1}, Bytes{2, 3}}, {id, Bytes{4}, std::nullopt}};
+  undo.codes = {id};
+  EXPECT_EQ(decode_contract_undo(encode(undo)).value(), undo);
+  EXPECT_EQ(decode_contract_undo(encode(ContractUndo{})).value(), ContractUndo{});
+  Bytes wrong_version = encode(undo);
+  wrong_version[0] = 2;
+  EXPECT_FALSE(decode_contract_undo(wrong_version).ok());
+  Bytes trailing = encode(undo);
+  trailing.push_back(0);
+  EXPECT_FALSE(decode_contract_undo(trailing).ok());
+}
+
 }  // namespace
 }  // namespace cairn
