@@ -71,6 +71,10 @@ int main(int argc, char** argv) {
     return 1;
   }
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
+  // Before anything starts: the node's threads log (and may be watched for) while the
+  // services are still starting, and a signal then must stop it cleanly, not kill it.
+  std::signal(SIGINT, request_stop);
+  std::signal(SIGTERM, request_stop);
 
   std::optional<cairn::ValidatorConfig> validator;
   if (resolved->validator_key && !resolved->check_chain) {
@@ -110,8 +114,6 @@ int main(int argc, char** argv) {
     }
     rpc = std::move(*started);
   }
-  std::signal(SIGINT, request_stop);
-  std::signal(SIGTERM, request_stop);
   auto ran = (*node)->run(g_stop);
   if (rpc) rpc->stop();          // before the network and the node it reads go away
   if (network) network->stop();  // saves the peer store; before the node goes away
