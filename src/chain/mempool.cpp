@@ -83,6 +83,12 @@ bool lock_time_reached(uint64_t lock_time, const NextBlock& next) {
   return lock_time <= next.median_time;
 }
 
+// The gas limit a transaction takes of a block's: its own for a contract transaction (the
+// pool admits only those whose body decodes), 0 for any other.
+uint64_t gas_limit(const Transaction& tx) {
+  return is_contract_payload(tx.payload.kind) ? contract_terms(tx.payload)->gas.limit : 0;
+}
+
 // Checks that need nothing but the transaction: the cheapest, so they come first.
 // `out_sum` receives the sum of the outputs.
 MempoolReject check_alone(const Transaction& tx, size_t size, bool reinstate, Amount& out_sum) {
@@ -622,18 +628,13 @@ std::vector<Transaction> Mempool::select_for_block(const TemplateLimits& limits)
   std::vector<Transaction> out;
   size_t bytes = 0;
   uint64_t gas = 0;
-  // The pool admits only contract transactions whose body decodes.
-  auto gas_limit = [&](const Txid& id) {
-    const Transaction& tx = entries_.at(id).tx;
-    return is_contract_payload(tx.payload.kind) ? contract_terms(tx.payload)->gas.limit : 0;
-  };
   while (!queue.empty()) {
     const Candidate best = *queue.begin();
     queue.erase(queue.begin());
     std::vector<Txid> members(pending[best.txid].begin(), pending[best.txid].end());
     members.push_back(best.txid);
     uint64_t package_gas = 0;
-    for (const auto& m : members) package_gas += gas_limit(m);  // each ≤ max_tx_gas: no overflow
+    for (const auto& m : members) package_gas += gas_limit(entries_.at(m).tx);  // each ≤ max_tx_gas
     if (bytes + best.package.size > limits.max_bytes ||
         out.size() + members.size() > limits.max_transactions || gas + package_gas > limits.max_gas) {
       continue;  // a smaller package may still fit
