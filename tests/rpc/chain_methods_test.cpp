@@ -18,6 +18,7 @@
 #include "crypto/merkle.h"
 #include "primitives/address.h"
 #include "rpc/chain_json.h"
+#include "rpc/method_caller.h"
 #include "rpc/schema.h"
 #include "util/rng.h"
 
@@ -89,42 +90,6 @@ class ChainMethodsTest : public ::testing::Test {
     return encode_address(network, key_lock(key));
   }
 
-  // Calls `name` as the dispatcher would (defaults filled in, params checked against their
-  // schemas) and checks a result against the method's result schema.
-  MethodResult call(const std::string& name, json params = json::object()) {
-    const MethodSpec* spec = registry_.find(name);
-    EXPECT_NE(spec, nullptr) << name;
-    if (spec == nullptr) return RpcError{error_code::method_not_found, name, std::nullopt};
-    for (const ParamSpec& p : spec->params) {
-      if (!params.contains(p.name) && p.default_value) params[p.name] = *p.default_value;
-      if (params.contains(p.name)) {
-        const auto violation = schema_violation(p.schema, params[p.name], "params." + p.name);
-        EXPECT_FALSE(violation) << name << ": " << *violation;
-      }
-    }
-    MethodResult result = spec->handler(params, CallContext{Caller{"test", true, "test"}, nullptr});
-    if (const json* value = std::get_if<json>(&result)) {
-      const auto violation = schema_violation(spec->result_schema, *value, "result");
-      EXPECT_FALSE(violation) << name << ": " << *violation << "\n" << value->dump(2);
-      called_.insert(name);
-    }
-    return result;
-  }
-  json ok(const std::string& name, json params = json::object()) {
-    MethodResult result = call(name, std::move(params));
-    if (const auto* error = std::get_if<RpcError>(&result)) {
-      ADD_FAILURE() << name << ": error " << error->code << ": " << error->message;
-      return nullptr;
-    }
-    return std::get<json>(result);
-  }
-  RpcError fails(const std::string& name, json params) {
-    MethodResult result = call(name, std::move(params));
-    if (const auto* error = std::get_if<RpcError>(&result)) return *error;
-    ADD_FAILURE() << name << " succeeded: " << std::get<json>(result).dump();
-    return RpcError{};
-  }
-
   test::RegtestNode node_;
   DeterministicRng rng_;
   SignatureCache cache_;
@@ -136,7 +101,7 @@ class ChainMethodsTest : public ::testing::Test {
   uint64_t payments_height_ = 0;
   std::unique_ptr<ChainServices> services_;
   Registry registry_;
-  std::set<std::string> called_;
+  testing::MethodCaller rpc_{registry_};
 };
 
 TEST_F(ChainMethodsTest, RegistersEveryMethodOfThePlanWithExamples) {
@@ -161,45 +126,45 @@ TEST_F(ChainMethodsTest, RegistersEveryMethodOfThePlanWithExamples) {
 
 TEST_F(ChainMethodsTest, ChainMethodsDescribeTheBestChain) {
   const BlockNode& tip = node_.manager_->tip();
-  const json info = ok("chain_get_info");
+  const json info = rpc_.ok("chain_get_info");
   EXPECT_EQ(info["network"], "regtest");
   EXPECT_EQ(info["height"], tip.height());
   EXPECT_EQ(info["best_hash"], tip.hash.hex());
   EXPECT_EQ(info["genesis_hash"], genesis().hex());
 
-  EXPECT_EQ(ok("chain_get_block_hash", {{"height", payments_height_}}),
+  EXPECT_EQ(rpc_.ok("chain_get_block_hash", {{"height", payments_height_}}),
             node_.manager_->at_height(payments_height_)->hash.hex());
-  const json by_height = ok("chain_get_header", {{"block", payments_height_}});
-  const json by_hash = ok("chain_get_header", {{"block", by_height["hash"]}});
+  const json by_height = rpc_.ok("chain_get_header", {{"block", payments_height_}});
+  const json by_hash = rpc_.ok("chain_get_header", {{"block", by_height["hash"]}});
   EXPECT_EQ(by_height, by_hash);
   EXPECT_EQ(by_height["confirmations"], 2);
   EXPECT_EQ(by_height["in_best_chain"], true);
 
   const Block& block = blocks_.at(payments_height_ - 1);
-  const json none = ok("chain_get_block", {{"block", payments_height_}, {"transactions", "none"}});
+  const json none = rpc_.ok("chain_get_block", {{"block", payments_height_}, {"transactions", "none"}});
   EXPECT_FALSE(none.contains("transactions"));
   EXPECT_EQ(none["tx_count"], 3);
-  const json ids = ok("chain_get_block", {{"block", payments_height_}});
+  const json ids = rpc_.ok("chain_get_block", {{"block", payments_height_}});
   EXPECT_EQ(ids["transactions"],
             json({txid(block.transactions[0]).hex(), txid(pay1_).hex(), txid(pay2_).hex()}));
-  const json full = ok("chain_get_block", {{"block", payments_height_}, {"transactions", "full"}});
+  const json full = rpc_.ok("chain_get_block", {{"block", payments_height_}, {"transactions", "full"}});
   EXPECT_EQ(full["transactions"][1]["outputs"][0]["address"], address(1));
   EXPECT_EQ(full["transactions"][1]["outputs"][0]["value"], std::to_string(kCoin));
 
-  const json raw = ok("chain_get_raw_block", {{"block", payments_height_}});
+  const json raw = rpc_.ok("chain_get_raw_block", {{"block", payments_height_}});
   EXPECT_EQ(decode_block(from_hex(raw.get<std::string>()).value()).value(), block);
 }
 
 TEST_F(ChainMethodsTest, TransactionMethodsFindConfirmedTransactions) {
-  const json tx = ok("tx_get", {{"txid", txid(pay2_).hex()}});
+  const json tx = rpc_.ok("tx_get", {{"txid", txid(pay2_).hex()}});
   EXPECT_EQ(tx["in_mempool"], false);
   EXPECT_EQ(tx["location"]["height"], payments_height_);
   EXPECT_EQ(tx["location"]["position"], 2);
   EXPECT_EQ(tx["location"]["confirmations"], 2);
   EXPECT_EQ(tx["outputs"][0]["address"], address(2));
 
-  EXPECT_EQ(ok("tx_get_raw", {{"txid", txid(pay1_).hex()}}), to_hex(encode(pay1_)));
-  const json receipt = ok("tx_get_receipt", {{"txid", txid(pay1_).hex()}});
+  EXPECT_EQ(rpc_.ok("tx_get_raw", {{"txid", txid(pay1_).hex()}}), to_hex(encode(pay1_)));
+  const json receipt = rpc_.ok("tx_get_receipt", {{"txid", txid(pay1_).hex()}});
   EXPECT_EQ(receipt["status"], "confirmed");
   EXPECT_EQ(receipt["position"], 1);
   EXPECT_EQ(receipt["fee"], std::to_string(kFee));
@@ -207,7 +172,7 @@ TEST_F(ChainMethodsTest, TransactionMethodsFindConfirmedTransactions) {
 
 TEST_F(ChainMethodsTest, ProofsVerifyAgainstTheHeader) {
   for (const Transaction& t : blocks_.at(payments_height_ - 1).transactions) {
-    const json proof = ok("tx_get_proof", {{"txid", txid(t).hex()}});
+    const json proof = rpc_.ok("tx_get_proof", {{"txid", txid(t).hex()}});
     MerkleProof p;
     p.index = proof["position"].get<uint64_t>();
     p.size = proof["tx_count"].get<uint64_t>();
@@ -221,47 +186,48 @@ TEST_F(ChainMethodsTest, ProofsVerifyAgainstTheHeader) {
 
 TEST_F(ChainMethodsTest, UnknownBlocksAndTransactionsAreNotFound) {
   const std::string unknown(64, 'e');
-  EXPECT_EQ(fails("chain_get_header", {{"block", unknown}}).code, error_code::not_found);
-  EXPECT_EQ(fails("chain_get_block", {{"block", unknown}}).code, error_code::not_found);
-  EXPECT_EQ(fails("chain_get_raw_block", {{"block", node_.manager_->tip().height() + 1}}).code,
+  EXPECT_EQ(rpc_.fails("chain_get_header", {{"block", unknown}}).code, error_code::not_found);
+  EXPECT_EQ(rpc_.fails("chain_get_block", {{"block", unknown}}).code, error_code::not_found);
+  EXPECT_EQ(rpc_.fails("chain_get_raw_block", {{"block", node_.manager_->tip().height() + 1}}).code,
             error_code::not_found);
-  EXPECT_EQ(fails("chain_get_block_hash", {{"height", node_.manager_->tip().height() + 1}}).code,
+  EXPECT_EQ(rpc_.fails("chain_get_block_hash", {{"height", node_.manager_->tip().height() + 1}}).code,
             error_code::not_found);
   EXPECT_TRUE(std::holds_alternative<json>(
-      call("chain_get_block_hash", {{"height", node_.manager_->tip().height()}})));
+      rpc_.call("chain_get_block_hash", {{"height", node_.manager_->tip().height()}})));
   for (const char* method : {"tx_get", "tx_get_raw", "tx_get_receipt", "tx_get_proof", "mempool_get_entry"}) {
-    EXPECT_EQ(fails(method, {{"txid", unknown}}).code, error_code::not_found) << method;
+    EXPECT_EQ(rpc_.fails(method, {{"txid", unknown}}).code, error_code::not_found) << method;
   }
 }
 
 TEST_F(ChainMethodsTest, AddressesOfAnotherNetworkOrMalformedAreInvalidParams) {
   for (const char* method : {"address_get_balance", "address_get_utxos", "address_get_history"}) {
-    const RpcError wrong_network = fails(method, {{"address", address(1, Network::mainnet)}});
+    const RpcError wrong_network = rpc_.fails(method, {{"address", address(1, Network::mainnet)}});
     EXPECT_EQ(wrong_network.code, error_code::invalid_params) << method;
     EXPECT_EQ(wrong_network.message.rfind("address: ", 0), 0u) << wrong_network.message;
-    EXPECT_EQ(fails(method, {{"address", "rcairn1notanaddress"}}).code, error_code::invalid_params) << method;
+    EXPECT_EQ(rpc_.fails(method, {{"address", "rcairn1notanaddress"}}).code, error_code::invalid_params)
+        << method;
   }
   // A cursor of another address, and one that is not a cursor.
-  const json page = ok("address_get_history", {{"address", address(0)}, {"limit", 1}});
+  const json page = rpc_.ok("address_get_history", {{"address", address(0)}, {"limit", 1}});
   ASSERT_TRUE(page["next_cursor"].is_string());
   const RpcError foreign =
-      fails("address_get_history", {{"address", address(1)}, {"cursor", page["next_cursor"]}});
+      rpc_.fails("address_get_history", {{"address", address(1)}, {"cursor", page["next_cursor"]}});
   EXPECT_EQ(foreign.code, error_code::invalid_params);
   EXPECT_EQ(foreign.message.rfind("cursor: ", 0), 0u) << foreign.message;
-  EXPECT_EQ(fails("address_get_utxos", {{"address", address(0)}, {"cursor", "xyz"}}).code,
+  EXPECT_EQ(rpc_.fails("address_get_utxos", {{"address", address(0)}, {"cursor", "xyz"}}).code,
             error_code::invalid_params);
-  EXPECT_EQ(fails("mempool_get_transactions", {{"cursor", "xyz"}}).code, error_code::invalid_params);
+  EXPECT_EQ(rpc_.fails("mempool_get_transactions", {{"cursor", "xyz"}}).code, error_code::invalid_params);
 }
 
 TEST_F(ChainMethodsTest, AddressMethodsReadTheIndex) {
-  const json balance = ok("address_get_balance", {{"address", address(1)}});
+  const json balance = rpc_.ok("address_get_balance", {{"address", address(1)}});
   EXPECT_EQ(balance["confirmed"], std::to_string(3 * kCoin));
   EXPECT_EQ(balance["utxo_count"], 2);
   EXPECT_EQ(balance["immature"], "0");
-  const json miner = ok("address_get_balance", {{"address", address(0)}});
+  const json miner = rpc_.ok("address_get_balance", {{"address", address(0)}});
   EXPECT_NE(miner["immature"], "0");
 
-  const json utxos = ok("address_get_utxos", {{"address", address(1)}});
+  const json utxos = rpc_.ok("address_get_utxos", {{"address", address(1)}});
   ASSERT_EQ(utxos["items"].size(), 2u);
   EXPECT_EQ(utxos["items"][0]["txid"], txid(pay1_).hex());
   EXPECT_EQ(utxos["items"][1]["value"], std::to_string(2 * kCoin));
@@ -270,13 +236,13 @@ TEST_F(ChainMethodsTest, AddressMethodsReadTheIndex) {
 
   // Key 0's history, one item a page, equals it in one page; the spent coinbases show
   // their spenders.
-  const json all = ok("address_get_history", {{"address", address(0)}, {"limit", 1000}});
+  const json all = rpc_.ok("address_get_history", {{"address", address(0)}, {"limit", 1000}});
   json paged = json::array();
   json cursor = nullptr;
   for (int i = 0; i < 100; ++i) {
     json params = {{"address", address(0)}, {"limit", 1}};
     if (!cursor.is_null()) params["cursor"] = cursor;
-    const json page = ok("address_get_history", params);
+    const json page = rpc_.ok("address_get_history", params);
     for (const auto& item : page["items"]) paged.push_back(item);
     cursor = page["next_cursor"];
     if (cursor.is_null()) break;
@@ -295,40 +261,40 @@ TEST_F(ChainMethodsTest, SendRawAcceptsAValidTransactionAndRejectsAnInvalidOne) 
   const Transaction& coinbase = blocks_.at(2).transactions[0];
   const Transaction tx =
       signed_spend(coinbase, 0, {TxOut{coinbase.outputs[0].value - kFee, key_lock(3)}}, genesis());
-  const json sent = ok("tx_send_raw", {{"tx", to_hex(encode(tx))}});
+  const json sent = rpc_.ok("tx_send_raw", {{"tx", to_hex(encode(tx))}});
   EXPECT_EQ(sent["txid"], txid(tx).hex());
   EXPECT_EQ(sent["status"], "accepted");
 
   // Now pending everywhere.
-  const json got = ok("tx_get", {{"txid", txid(tx).hex()}});
+  const json got = rpc_.ok("tx_get", {{"txid", txid(tx).hex()}});
   EXPECT_EQ(got["in_mempool"], true);
   EXPECT_TRUE(got["location"].is_null());
-  EXPECT_EQ(ok("tx_get_receipt", {{"txid", txid(tx).hex()}})["status"], "pending");
-  EXPECT_EQ(ok("mempool_get_entry", {{"txid", txid(tx).hex()}})["fee"], std::to_string(kFee));
-  const json info = ok("mempool_get_info");
+  EXPECT_EQ(rpc_.ok("tx_get_receipt", {{"txid", txid(tx).hex()}})["status"], "pending");
+  EXPECT_EQ(rpc_.ok("mempool_get_entry", {{"txid", txid(tx).hex()}})["fee"], std::to_string(kFee));
+  const json info = rpc_.ok("mempool_get_info");
   EXPECT_EQ(info["count"], 1);
   EXPECT_EQ(info["total_fees"], std::to_string(kFee));
-  EXPECT_EQ(ok("mempool_get_transactions")["items"], json({txid(tx).hex()}));
-  const json verbose = ok("mempool_get_transactions", {{"verbose", true}});
+  EXPECT_EQ(rpc_.ok("mempool_get_transactions")["items"], json({txid(tx).hex()}));
+  const json verbose = rpc_.ok("mempool_get_transactions", {{"verbose", true}});
   EXPECT_EQ(verbose["items"][0]["fee"], std::to_string(kFee));
-  EXPECT_EQ(ok("address_get_balance", {{"address", address(3)}})["unconfirmed_incoming"],
+  EXPECT_EQ(rpc_.ok("address_get_balance", {{"address", address(3)}})["unconfirmed_incoming"],
             std::to_string(coinbase.outputs[0].value - kFee));
-  EXPECT_EQ(ok("address_get_balance", {{"address", address(0)}})["unconfirmed_outgoing"],
+  EXPECT_EQ(rpc_.ok("address_get_balance", {{"address", address(0)}})["unconfirmed_outgoing"],
             std::to_string(coinbase.outputs[0].value));
-  EXPECT_EQ(fails("tx_get_proof", {{"txid", txid(tx).hex()}}).code, error_code::not_found);
-  EXPECT_EQ(ok("tx_estimate_fee")["fee_rate"], std::to_string(kDefaultMinRelayFeePerKb));
+  EXPECT_EQ(rpc_.fails("tx_get_proof", {{"txid", txid(tx).hex()}}).code, error_code::not_found);
+  EXPECT_EQ(rpc_.ok("tx_estimate_fee")["fee_rate"], std::to_string(kDefaultMinRelayFeePerKb));
 
   // Spending more than the coin holds.
   const Transaction overspend = signed_spend(blocks_.at(3).transactions[0], 0,
                                              {TxOut{coinbase.outputs[0].value + 1, key_lock(3)}}, genesis());
-  const RpcError rejected = fails("tx_send_raw", {{"tx", to_hex(encode(overspend))}});
+  const RpcError rejected = rpc_.fails("tx_send_raw", {{"tx", to_hex(encode(overspend))}});
   EXPECT_EQ(rejected.code, error_code::rejected);
   EXPECT_NE(rejected.message.find(to_string(MempoolReject::insufficient_funds)), std::string::npos)
       << rejected.message;
   ASSERT_TRUE(rejected.data);
   EXPECT_EQ((*rejected.data)["reason"], to_string(MempoolReject::insufficient_funds));
   // Bytes that are no transaction.
-  EXPECT_EQ(fails("tx_send_raw", {{"tx", "00ff"}}).code, error_code::invalid_params);
+  EXPECT_EQ(rpc_.fails("tx_send_raw", {{"tx", "00ff"}}).code, error_code::invalid_params);
 }
 
 // Regtest does not prune above the finalized checkpoint, which this chain never moves: a
@@ -362,11 +328,9 @@ TEST(ChainMethodsPrunedTest, PrunedBlocksArePrunedErrors) {
                                [](const Transaction&) { return MempoolVerdict{}; }};
   Registry registry;
   ASSERT_TRUE(register_chain_methods(registry, services).ok());
-  auto call = [&](const std::string& name, const json& params) {
-    return registry.find(name)->handler(params, CallContext{Caller{"test", false, "test"}, nullptr});
-  };
+  testing::MethodCaller rpc_(registry);
   auto error_of = [&](const std::string& name, const json& params) {
-    const MethodResult result = call(name, params);
+    const MethodResult result = rpc_.call(name, params);
     EXPECT_TRUE(std::holds_alternative<RpcError>(result)) << name;
     return std::holds_alternative<RpcError>(result) ? std::get<RpcError>(result) : RpcError{};
   };
@@ -380,39 +344,39 @@ TEST(ChainMethodsPrunedTest, PrunedBlocksArePrunedErrors) {
   EXPECT_EQ(error_of("tx_get_raw", {{"txid", old_tx.hex()}}).code, error_code::pruned);
   EXPECT_EQ(error_of("tx_get_proof", {{"txid", old_tx.hex()}}).code, error_code::pruned);
   // What needs no body still answers.
-  const MethodResult receipt = call("tx_get_receipt", {{"txid", old_tx.hex()}});
+  const MethodResult receipt = rpc_.call("tx_get_receipt", {{"txid", old_tx.hex()}});
   ASSERT_TRUE(std::holds_alternative<json>(receipt));
   EXPECT_EQ(std::get<json>(receipt)["height"], old_height);
-  const MethodResult header = call("chain_get_header", {{"block", old_height}});
+  const MethodResult header = rpc_.call("chain_get_header", {{"block", old_height}});
   ASSERT_TRUE(std::holds_alternative<json>(header));
   EXPECT_EQ(std::get<json>(header)["height"], old_height);
-  const MethodResult info = call("chain_get_info", json::object());
+  const MethodResult info = rpc_.call("chain_get_info", json::object());
   ASSERT_TRUE(std::holds_alternative<json>(info));
   EXPECT_EQ(std::get<json>(info)["prune_height"], manager->prune_height());
 }
 
 TEST_F(ChainMethodsTest, EveryMethodWasCalledWithASchemaValidResult) {
-  ok("chain_get_info");
-  ok("chain_get_block_hash", {{"height", 1}});
-  ok("chain_get_header", {{"block", 0}});
-  ok("chain_get_block", {{"block", 1}, {"transactions", "full"}});
-  ok("chain_get_raw_block", {{"block", 1}});
-  ok("tx_get", {{"txid", txid(pay1_).hex()}});
-  ok("tx_get_raw", {{"txid", txid(pay1_).hex()}});
-  ok("tx_get_receipt", {{"txid", txid(pay1_).hex()}});
-  ok("tx_get_proof", {{"txid", txid(pay1_).hex()}});
+  rpc_.ok("chain_get_info");
+  rpc_.ok("chain_get_block_hash", {{"height", 1}});
+  rpc_.ok("chain_get_header", {{"block", 0}});
+  rpc_.ok("chain_get_block", {{"block", 1}, {"transactions", "full"}});
+  rpc_.ok("chain_get_raw_block", {{"block", 1}});
+  rpc_.ok("tx_get", {{"txid", txid(pay1_).hex()}});
+  rpc_.ok("tx_get_raw", {{"txid", txid(pay1_).hex()}});
+  rpc_.ok("tx_get_receipt", {{"txid", txid(pay1_).hex()}});
+  rpc_.ok("tx_get_proof", {{"txid", txid(pay1_).hex()}});
   const Transaction& coinbase = blocks_.at(2).transactions[0];
   const Transaction tx =
       signed_spend(coinbase, 0, {TxOut{coinbase.outputs[0].value - kFee, key_lock(3)}}, genesis());
-  ok("tx_send_raw", {{"tx", to_hex(encode(tx))}});
-  ok("tx_estimate_fee", {{"target_blocks", 1}});
-  ok("address_get_balance", {{"address", address(0)}});
-  ok("address_get_utxos", {{"address", address(0)}, {"limit", 2}});
-  ok("address_get_history", {{"address", address(1)}});
-  ok("mempool_get_info");
-  ok("mempool_get_transactions", {{"verbose", true}, {"limit", 1}});
-  ok("mempool_get_entry", {{"txid", txid(tx).hex()}});
-  for (const MethodSpec& spec : registry_.methods()) EXPECT_TRUE(called_.contains(spec.name)) << spec.name;
+  rpc_.ok("tx_send_raw", {{"tx", to_hex(encode(tx))}});
+  rpc_.ok("tx_estimate_fee", {{"target_blocks", 1}});
+  rpc_.ok("address_get_balance", {{"address", address(0)}});
+  rpc_.ok("address_get_utxos", {{"address", address(0)}, {"limit", 2}});
+  rpc_.ok("address_get_history", {{"address", address(1)}});
+  rpc_.ok("mempool_get_info");
+  rpc_.ok("mempool_get_transactions", {{"verbose", true}, {"limit", 1}});
+  rpc_.ok("mempool_get_entry", {{"txid", txid(tx).hex()}});
+  for (const MethodSpec& spec : registry_.methods()) EXPECT_TRUE(rpc_.answered(spec.name)) << spec.name;
 }
 
 // What chain_json.h says kExampleAddress is.
@@ -428,36 +392,36 @@ TEST_F(ChainMethodsTest, MempoolEntriesHaveTheirEntryTimeAndPageInTxidOrder) {
     const Transaction& coinbase = blocks_.at(i).transactions[0];
     sent.push_back(
         signed_spend(coinbase, 0, {TxOut{coinbase.outputs[0].value - kFee, key_lock(3)}}, genesis()));
-    ASSERT_EQ(ok("tx_send_raw", {{"tx", to_hex(encode(sent.back()))}})["status"], "accepted");
+    ASSERT_EQ(rpc_.ok("tx_send_raw", {{"tx", to_hex(encode(sent.back()))}})["status"], "accepted");
     clock_.advance_seconds(5);
   }
-  const json entry = ok("mempool_get_entry", {{"txid", txid(sent[1]).hex()}});
+  const json entry = rpc_.ok("mempool_get_entry", {{"txid", txid(sent[1]).hex()}});
   EXPECT_EQ(entry["time"], 1'700'000'005);
   EXPECT_EQ(entry["size"], encode(sent[1]).size());
   EXPECT_EQ(entry["ancestor_fee"], std::to_string(kFee));
-  EXPECT_EQ(ok("mempool_get_info")["total_fees"], std::to_string(3 * kFee));
+  EXPECT_EQ(rpc_.ok("mempool_get_info")["total_fees"], std::to_string(3 * kFee));
 
   std::vector<std::string> ids;
   for (const Transaction& tx : sent) ids.push_back(txid(tx).hex());
   std::sort(ids.begin(), ids.end());
-  const json first = ok("mempool_get_transactions", {{"limit", 2}, {"verbose", true}});
+  const json first = rpc_.ok("mempool_get_transactions", {{"limit", 2}, {"verbose", true}});
   ASSERT_EQ(first["items"].size(), 2u);
   EXPECT_EQ(first["items"][0]["txid"], ids[0]);
   EXPECT_EQ(first["items"][1]["txid"], ids[1]);
   EXPECT_EQ(first["next_cursor"], ids[1]);
-  const json last = ok("mempool_get_transactions", {{"limit", 2}, {"cursor", first["next_cursor"]}});
+  const json last = rpc_.ok("mempool_get_transactions", {{"limit", 2}, {"cursor", first["next_cursor"]}});
   EXPECT_EQ(last["items"], json({ids[2]}));
   EXPECT_TRUE(last["next_cursor"].is_null());
   // A page that ends exactly at the pool's end has no next page.
-  EXPECT_TRUE(ok("mempool_get_transactions", {{"limit", 3}})["next_cursor"].is_null());
+  EXPECT_TRUE(rpc_.ok("mempool_get_transactions", {{"limit", 3}})["next_cursor"].is_null());
 
   // Key 3 receives all three, unconfirmed.
-  EXPECT_EQ(ok("address_get_balance", {{"address", address(3)}})["unconfirmed_incoming"],
+  EXPECT_EQ(rpc_.ok("address_get_balance", {{"address", address(3)}})["unconfirmed_incoming"],
             std::to_string(blocks_.at(2).transactions[0].outputs[0].value +
                            blocks_.at(3).transactions[0].outputs[0].value +
                            blocks_.at(4).transactions[0].outputs[0].value - 3 * kFee));
   // tx_get finds a pool transaction.
-  EXPECT_EQ(ok("tx_get", {{"txid", ids[0]}})["in_mempool"], true);
+  EXPECT_EQ(rpc_.ok("tx_get", {{"txid", ids[0]}})["in_mempool"], true);
 }
 
 }  // namespace

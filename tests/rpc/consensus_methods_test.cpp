@@ -12,7 +12,7 @@
 #include "chain/chain_fixture.h"
 #include "chain/regtest_fixture.h"
 #include "primitives/address.h"
-#include "rpc/schema.h"
+#include "rpc/method_caller.h"
 
 namespace cairn::rpc {
 namespace {
@@ -21,22 +21,6 @@ constexpr Amount kBond = 5 * kCoin;
 constexpr Amount kFee = 10'000;
 
 PublicKey voting_key(size_t i) { return test::test_key(10 + i).public_key(); }
-
-// Calls `name` with its defaults filled in; checks a result against the result schema.
-MethodResult call(const Registry& registry, const std::string& name, json params = json::object()) {
-  const MethodSpec* spec = registry.find(name);
-  EXPECT_NE(spec, nullptr) << name;
-  if (spec == nullptr) return RpcError{error_code::method_not_found, name, std::nullopt};
-  for (const ParamSpec& p : spec->params) {
-    if (!params.contains(p.name) && p.default_value) params[p.name] = *p.default_value;
-  }
-  MethodResult result = spec->handler(params, CallContext{Caller{"test", false, "test"}, nullptr});
-  if (const json* value = std::get_if<json>(&result)) {
-    const auto violation = schema_violation(spec->result_schema, *value, "result");
-    EXPECT_FALSE(violation) << name << ": " << *violation << "\n" << value->dump(2);
-  }
-  return result;
-}
 
 class ConsensusMethodsTest : public ::testing::Test {
  protected:
@@ -60,22 +44,14 @@ class ConsensusMethodsTest : public ::testing::Test {
     ASSERT_TRUE(status.ok()) << status.error().to_string();
   }
 
-  json ok(const std::string& name, json params = json::object()) {
-    MethodResult result = call(registry_, name, std::move(params));
-    if (const auto* error = std::get_if<RpcError>(&result)) {
-      ADD_FAILURE() << name << ": error " << error->code << ": " << error->message;
-      return nullptr;
-    }
-    return std::get<json>(result);
-  }
-
   test::RegtestNode node_;
   std::unique_ptr<ConsensusServices> services_;
   Registry registry_;
+  testing::MethodCaller rpc_{registry_};
 };
 
 TEST_F(ConsensusMethodsTest, FinalityStatusDescribesTheTip) {
-  const json status = ok("finality_get_status");
+  const json status = rpc_.ok("finality_get_status");
   EXPECT_EQ(status["height"], node_.manager_->tip().height());
   EXPECT_EQ(status["epoch_length"], node_.params().finality.epoch_length);
   EXPECT_EQ(status["validator_count"], 2);
@@ -84,28 +60,28 @@ TEST_F(ConsensusMethodsTest, FinalityStatusDescribesTheTip) {
 }
 
 TEST_F(ConsensusMethodsTest, ValidatorsArePagedByVotingKey) {
-  const json all = ok("staking_get_validators");
+  const json all = rpc_.ok("staking_get_validators");
   ASSERT_EQ(all["items"].size(), 2u);
   EXPECT_TRUE(all["next_cursor"].is_null());
-  const json first = ok("staking_get_validators", {{"limit", 1}});
+  const json first = rpc_.ok("staking_get_validators", {{"limit", 1}});
   ASSERT_EQ(first["items"].size(), 1u);
   ASSERT_TRUE(first["next_cursor"].is_string());
-  const json second = ok("staking_get_validators", {{"limit", 1}, {"cursor", first["next_cursor"]}});
+  const json second = rpc_.ok("staking_get_validators", {{"limit", 1}, {"cursor", first["next_cursor"]}});
   ASSERT_EQ(second["items"].size(), 1u);
   EXPECT_TRUE(second["next_cursor"].is_null());
   EXPECT_EQ(json({first["items"][0], second["items"][0]}), all["items"]);
-  const auto bad = call(registry_, "staking_get_validators", {{"cursor", "nope"}});
+  const auto bad = rpc_.call("staking_get_validators", {{"cursor", "nope"}});
   ASSERT_TRUE(std::holds_alternative<RpcError>(bad));
   EXPECT_EQ(std::get<RpcError>(bad).code, error_code::invalid_params);
 }
 
 TEST_F(ConsensusMethodsTest, ValidatorByVotingKey) {
-  const json v = ok("staking_get_validator", {{"voting_key", voting_key(1).hex()}});
+  const json v = rpc_.ok("staking_get_validator", {{"voting_key", voting_key(1).hex()}});
   EXPECT_EQ(v["stake"], std::to_string(kBond));
   EXPECT_EQ(v["owner"], encode_address(Network::regtest, test::miner_lock()));
   EXPECT_EQ(v["slashed"], false);
   EXPECT_TRUE(v["end_dynasty"].is_null());
-  const auto unknown = call(registry_, "staking_get_validator", {{"voting_key", voting_key(5).hex()}});
+  const auto unknown = rpc_.call("staking_get_validator", {{"voting_key", voting_key(5).hex()}});
   ASSERT_TRUE(std::holds_alternative<RpcError>(unknown));
   EXPECT_EQ(std::get<RpcError>(unknown).code, error_code::not_found);
 }
@@ -124,7 +100,7 @@ TEST(ConsensusMethodsWithoutFinalityTest, AnswerUnavailable) {
            {"finality_get_status", json::object()},
            {"staking_get_validators", json::object()},
            {"staking_get_validator", {{"voting_key", voting_key(0).hex()}}}}) {
-    const auto result = call(registry, name, params);
+    const auto result = testing::MethodCaller(registry).call(name, params);
     ASSERT_TRUE(std::holds_alternative<RpcError>(result)) << name;
     EXPECT_EQ(std::get<RpcError>(result).code, error_code::unavailable) << name;
   }

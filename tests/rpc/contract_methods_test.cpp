@@ -26,6 +26,7 @@
 #include "rpc/chain_events.h"
 #include "rpc/chain_json.h"
 #include "rpc/chain_methods.h"
+#include "rpc/method_caller.h"
 #include "rpc/schema.h"
 #include "util/rng.h"
 
@@ -224,41 +225,6 @@ class ContractMethodsTest : public ::testing::Test {
   }
   Block mine(std::vector<Transaction> txs) { return mine_on(node_, std::move(txs)); }
 
-  // Calls `name` as the dispatcher would (defaults filled in, params checked against their
-  // schemas) and checks a result against the method's result schema.
-  MethodResult call(const std::string& name, json params = json::object()) {
-    const MethodSpec* spec = registry_.find(name);
-    EXPECT_NE(spec, nullptr) << name;
-    if (spec == nullptr) return RpcError{error_code::method_not_found, name, std::nullopt};
-    for (const ParamSpec& p : spec->params) {
-      if (!params.contains(p.name) && p.default_value) params[p.name] = *p.default_value;
-      if (params.contains(p.name)) {
-        const auto violation = schema_violation(p.schema, params[p.name], "params." + p.name);
-        EXPECT_FALSE(violation) << name << ": " << *violation;
-      }
-    }
-    MethodResult result = spec->handler(params, CallContext{Caller{"test", true, "test"}, nullptr});
-    if (const json* value = std::get_if<json>(&result)) {
-      const auto violation = schema_violation(spec->result_schema, *value, "result");
-      EXPECT_FALSE(violation) << name << ": " << *violation << "\n" << value->dump(2);
-      called_.insert(name);
-    }
-    return result;
-  }
-  json ok(const std::string& name, json params = json::object()) {
-    MethodResult result = call(name, std::move(params));
-    if (const auto* error = std::get_if<RpcError>(&result)) {
-      ADD_FAILURE() << name << ": error " << error->code << ": " << error->message;
-      return nullptr;
-    }
-    return std::get<json>(result);
-  }
-  int fails(const std::string& name, json params) {
-    MethodResult result = call(name, std::move(params));
-    if (const auto* error = std::get_if<RpcError>(&result)) return error->code;
-    ADD_FAILURE() << name << " succeeded: " << std::get<json>(result).dump();
-    return 0;
-  }
   // Whether the param schema of `name`.`param` accepts `value`.
   bool param_accepts(const std::string& name, const std::string& param, const json& value) {
     for (const ParamSpec& p : registry_.find(name)->params) {
@@ -283,7 +249,7 @@ class ContractMethodsTest : public ::testing::Test {
   std::string all_, only_b_, other_contract_;
   Transaction deploy_, bump1_, bump2_, mark_, fill_, pay_;
   uint64_t events_height_ = 0;
-  std::set<std::string> called_;
+  testing::MethodCaller rpc_{registry_};
 };
 
 TEST_F(ContractMethodsTest, RegistersEveryMethodOfTheSpecWithExamples) {
@@ -298,8 +264,8 @@ TEST_F(ContractMethodsTest, RegistersEveryMethodOfTheSpecWithExamples) {
 }
 
 TEST_F(ContractMethodsTest, GetShowsTheRecordByAddressOrId) {
-  const json by_address = ok("contract_get", {{"contract", address()}});
-  EXPECT_EQ(by_address, ok("contract_get", {{"contract", contract().hex()}}));
+  const json by_address = rpc_.ok("contract_get", {{"contract", address()}});
+  EXPECT_EQ(by_address, rpc_.ok("contract_get", {{"contract", contract().hex()}}));
   EXPECT_EQ(by_address["id"], contract().hex());
   EXPECT_EQ(by_address["address"], address());
   EXPECT_EQ(by_address["code_hash"], contract_code_hash(code_).hex());
@@ -310,24 +276,26 @@ TEST_F(ContractMethodsTest, GetShowsTheRecordByAddressOrId) {
   EXPECT_EQ(by_address["balance"], std::to_string(kDeployValue - 1'000));
   EXPECT_EQ(by_address["free_balance"], std::to_string(kDeployValue - 1'000 - 4 * 73 * 100));
 
-  EXPECT_EQ(fails("contract_get", {{"contract", std::string(64, '1')}}), error_code::not_found);
-  EXPECT_EQ(fails("contract_get", {{"contract", miner_address()}}), error_code::invalid_params);
-  EXPECT_EQ(
-      fails("contract_get", {{"contract", encode_address(Network::mainnet, contract_account(contract()))}}),
-      error_code::invalid_params);
-  EXPECT_EQ(fails("contract_get", {{"contract", "zz"}}), error_code::invalid_params);
+  EXPECT_EQ(rpc_.fails("contract_get", {{"contract", std::string(64, '1')}}).code, error_code::not_found);
+  EXPECT_EQ(rpc_.fails("contract_get", {{"contract", miner_address()}}).code, error_code::invalid_params);
+  EXPECT_EQ(rpc_.fails("contract_get",
+                       {{"contract", encode_address(Network::mainnet, contract_account(contract()))}})
+                .code,
+            error_code::invalid_params);
+  EXPECT_EQ(rpc_.fails("contract_get", {{"contract", "zz"}}).code, error_code::invalid_params);
 }
 
 TEST_F(ContractMethodsTest, CodeAndStorageAreReadFromTheTipState) {
-  const json code = ok("contract_get_code", {{"contract", address()}});
+  const json code = rpc_.ok("contract_get_code", {{"contract", address()}});
   EXPECT_EQ(code["code"], to_hex(code_));
   EXPECT_EQ(code["code_hash"], contract_code_hash(code_).hex());
-  EXPECT_EQ(ok("contract_get_storage", {{"contract", address()}, {"key", "6b"}})["value"],
+  EXPECT_EQ(rpc_.ok("contract_get_storage", {{"contract", address()}, {"key", "6b"}})["value"],
             "0200000000000000");
-  EXPECT_TRUE(ok("contract_get_storage", {{"contract", address()}, {"key", "6c"}})["value"].is_null());
-  EXPECT_EQ(fails("contract_get_storage", {{"contract", std::string(64, '2')}, {"key", "6b"}}),
+  EXPECT_TRUE(rpc_.ok("contract_get_storage", {{"contract", address()}, {"key", "6c"}})["value"].is_null());
+  EXPECT_EQ(rpc_.fails("contract_get_storage", {{"contract", std::string(64, '2')}, {"key", "6b"}}).code,
             error_code::not_found);
-  EXPECT_EQ(fails("contract_get_code", {{"contract", std::string(64, '2')}}), error_code::not_found);
+  EXPECT_EQ(rpc_.fails("contract_get_code", {{"contract", std::string(64, '2')}}).code,
+            error_code::not_found);
   // Keys are 1..256 bytes.
   EXPECT_FALSE(param_accepts("contract_get_storage", "key", ""));
   EXPECT_TRUE(param_accepts("contract_get_storage", "key", std::string(2 * kMaxStorageKeyBytes, 'a')));
@@ -335,59 +303,64 @@ TEST_F(ContractMethodsTest, CodeAndStorageAreReadFromTheTipState) {
 }
 
 TEST_F(ContractMethodsTest, ListStoragePagesInKeyOrderWithPrefixAndAfter) {
-  const json first = ok("contract_list_storage", {{"contract", address()}, {"limit", 2}});
+  const json first = rpc_.ok("contract_list_storage", {{"contract", address()}, {"limit", 2}});
   ASSERT_EQ(first["entries"].size(), 2u);
   EXPECT_EQ(first["entries"][0]["key"], "61");
   EXPECT_EQ(first["entries"][1]["key"], "62");
   EXPECT_EQ(first["next"], "62");
-  const json second = ok("contract_list_storage", {{"contract", address()}, {"limit", 2}, {"after", "62"}});
+  const json second =
+      rpc_.ok("contract_list_storage", {{"contract", address()}, {"limit", 2}, {"after", "62"}});
   ASSERT_EQ(second["entries"].size(), 2u);
   EXPECT_EQ(second["entries"][0]["key"], "63");
   EXPECT_EQ(second["entries"][1]["key"], "6b");
   EXPECT_EQ(second["entries"][1]["value"], "0200000000000000");
   EXPECT_TRUE(second["next"].is_null());
-  const json all = ok("contract_list_storage", {{"contract", address()}});
+  const json all = rpc_.ok("contract_list_storage", {{"contract", address()}});
   EXPECT_EQ(all["entries"].size(), 4u);
   EXPECT_TRUE(all["next"].is_null());
-  const json prefixed = ok("contract_list_storage", {{"contract", address()}, {"prefix", "6b"}});
+  const json prefixed = rpc_.ok("contract_list_storage", {{"contract", address()}, {"prefix", "6b"}});
   ASSERT_EQ(prefixed["entries"].size(), 1u);
   EXPECT_EQ(prefixed["entries"][0]["key"], "6b");
   // An `after` below the prefix starts at the prefix; one past every key gives nothing.
-  EXPECT_EQ(
-      ok("contract_list_storage", {{"contract", address()}, {"prefix", "6b"}, {"after", "61"}})["entries"]
-          .size(),
-      1u);
-  EXPECT_TRUE(ok("contract_list_storage", {{"contract", address()}, {"after", "ff"}})["entries"].empty());
-  EXPECT_EQ(fails("contract_list_storage", {{"contract", std::string(64, '3')}}), error_code::not_found);
+  EXPECT_EQ(rpc_.ok("contract_list_storage",
+                    {{"contract", address()}, {"prefix", "6b"}, {"after", "61"}})["entries"]
+                .size(),
+            1u);
+  EXPECT_TRUE(
+      rpc_.ok("contract_list_storage", {{"contract", address()}, {"after", "ff"}})["entries"].empty());
+  EXPECT_EQ(rpc_.fails("contract_list_storage", {{"contract", std::string(64, '3')}}).code,
+            error_code::not_found);
   EXPECT_TRUE(param_accepts("contract_list_storage", "limit", kMaxContractPageLimit));
   EXPECT_FALSE(param_accepts("contract_list_storage", "limit", kMaxContractPageLimit + 1));
   EXPECT_FALSE(param_accepts("contract_list_storage", "limit", 0));
 }
 
 TEST_F(ContractMethodsTest, QueryRunsReadOnlyOnTheTip) {
-  const json bumped = ok("contract_query", {{"contract", address()}, {"method", "bump"}});
+  const json bumped = rpc_.ok("contract_query", {{"contract", address()}, {"method", "bump"}});
   EXPECT_EQ(bumped["status"], "success");
   EXPECT_EQ(bumped["return_data"], "0300000000000000");
   ASSERT_EQ(bumped["events"].size(), 1u);
   EXPECT_EQ(bumped["events"][0]["topics"][0], kA);
   EXPECT_EQ(bumped["events"][0]["address"], address());
   // Nothing was kept.
-  EXPECT_EQ(ok("contract_get_storage", {{"contract", address()}, {"key", "6b"}})["value"],
+  EXPECT_EQ(rpc_.ok("contract_get_storage", {{"contract", address()}, {"key", "6b"}})["value"],
             "0200000000000000");
-  EXPECT_EQ(ok("contract_query", {{"contract", contract().hex()}, {"method", "nope"}})["status"],
+  EXPECT_EQ(rpc_.ok("contract_query", {{"contract", contract().hex()}, {"method", "nope"}})["status"],
             "no_method");
-  EXPECT_EQ(ok("contract_query", {{"contract", address()}, {"method", "fail"}})["status"], "trapped");
-  EXPECT_EQ(ok("contract_query", {{"contract", address()}, {"method", "bump"}, {"gas", 10}})["status"],
+  EXPECT_EQ(rpc_.ok("contract_query", {{"contract", address()}, {"method", "fail"}})["status"], "trapped");
+  EXPECT_EQ(rpc_.ok("contract_query", {{"contract", address()}, {"method", "bump"}, {"gas", 10}})["status"],
             "out_of_gas");
   // The caller is any address.
-  EXPECT_EQ(ok("contract_query",
-               {{"contract", address()}, {"method", "pay"}, {"caller", miner_address()}})["status"],
+  EXPECT_EQ(rpc_.ok("contract_query",
+                    {{"contract", address()}, {"method", "pay"}, {"caller", miner_address()}})["status"],
             "success");
-  EXPECT_EQ(fails("contract_query", {{"contract", address()}, {"method", "Bad"}}),
+  EXPECT_EQ(rpc_.fails("contract_query", {{"contract", address()}, {"method", "Bad"}}).code,
             error_code::invalid_params);
-  EXPECT_EQ(fails("contract_query", {{"contract", address()}, {"method", "bump"}, {"caller", "rcairn1xyz"}}),
-            error_code::invalid_params);
-  EXPECT_EQ(fails("contract_query", {{"contract", std::string(64, '4')}, {"method", "bump"}}),
+  EXPECT_EQ(
+      rpc_.fails("contract_query", {{"contract", address()}, {"method", "bump"}, {"caller", "rcairn1xyz"}})
+          .code,
+      error_code::invalid_params);
+  EXPECT_EQ(rpc_.fails("contract_query", {{"contract", std::string(64, '4')}, {"method", "bump"}}).code,
             error_code::not_found);
   EXPECT_TRUE(param_accepts("contract_query", "gas", node_.params().limits.max_tx_gas));
   EXPECT_FALSE(param_accepts("contract_query", "gas", node_.params().limits.max_tx_gas + 1));
@@ -396,7 +369,7 @@ TEST_F(ContractMethodsTest, QueryRunsReadOnlyOnTheTip) {
 TEST_F(ContractMethodsTest, EstimateRunsATransactionAsTheNextBlockWould) {
   // Unsigned: witnesses may be absent. The caller is input 0's coin's lock.
   const Transaction bump = call_tx(coinbase_at(7), "bump", /*sign=*/false);
-  const json run = ok("contract_estimate", {{"transaction", to_hex(encode(bump))}});
+  const json run = rpc_.ok("contract_estimate", {{"transaction", to_hex(encode(bump))}});
   EXPECT_EQ(run["status"], "success");
   EXPECT_EQ(run["return_data"], "0300000000000000");
   EXPECT_EQ(run["contract"], contract().hex());
@@ -406,7 +379,7 @@ TEST_F(ContractMethodsTest, EstimateRunsATransactionAsTheNextBlockWould) {
 
   // A deploy's contract is its new id, which depends on the caller.
   const Transaction deploy = deploy_tx(coinbase_at(7), Hash256::from_hex(std::string(64, '5')).value());
-  const json deployed = ok("contract_estimate", {{"transaction", to_hex(encode(deploy))}});
+  const json deployed = rpc_.ok("contract_estimate", {{"transaction", to_hex(encode(deploy))}});
   EXPECT_EQ(deployed["status"], "success");
   EXPECT_EQ(deployed["contract"],
             contract_id(account_of(miner_lock()), Hash256::from_hex(std::string(64, '5')).value(),
@@ -416,23 +389,24 @@ TEST_F(ContractMethodsTest, EstimateRunsATransactionAsTheNextBlockWould) {
   // Input 0 spends an unknown coin: a caller must be given.
   Transaction unknown = bump;
   unknown.inputs[0].prevout.txid = Hash256::from_hex(std::string(64, '6')).value();
-  EXPECT_EQ(fails("contract_estimate", {{"transaction", to_hex(encode(unknown))}}),
+  EXPECT_EQ(rpc_.fails("contract_estimate", {{"transaction", to_hex(encode(unknown))}}).code,
             error_code::invalid_params);
-  EXPECT_EQ(ok("contract_estimate",
-               {{"transaction", to_hex(encode(unknown))}, {"caller", miner_address()}})["status"],
+  EXPECT_EQ(rpc_.ok("contract_estimate",
+                    {{"transaction", to_hex(encode(unknown))}, {"caller", miner_address()}})["status"],
             "success");
   // Refused by the contract rules, not a contract transaction, not a transaction.
   const Transaction starved = call_tx(coinbase_at(7), "bump", false, /*gas=*/100);
-  EXPECT_EQ(fails("contract_estimate", {{"transaction", to_hex(encode(starved))}}),
+  EXPECT_EQ(rpc_.fails("contract_estimate", {{"transaction", to_hex(encode(starved))}}).code,
             error_code::invalid_params);
   Transaction plain = bump;
   plain.payload = Payload{};
-  EXPECT_EQ(fails("contract_estimate", {{"transaction", to_hex(encode(plain))}}), error_code::invalid_params);
-  EXPECT_EQ(fails("contract_estimate", {{"transaction", "00"}}), error_code::invalid_params);
+  EXPECT_EQ(rpc_.fails("contract_estimate", {{"transaction", to_hex(encode(plain))}}).code,
+            error_code::invalid_params);
+  EXPECT_EQ(rpc_.fails("contract_estimate", {{"transaction", "00"}}).code, error_code::invalid_params);
 }
 
 TEST_F(ContractMethodsTest, ReceiptsShowOutcomeEventsAndCreatedOutputs) {
-  const json deploy = ok("contract_get_receipt", {{"txid", txid(deploy_).hex()}});
+  const json deploy = rpc_.ok("contract_get_receipt", {{"txid", txid(deploy_).hex()}});
   EXPECT_EQ(deploy["status"], "success");
   EXPECT_EQ(deploy["contract"], contract().hex());
   EXPECT_EQ(deploy["address"], address());
@@ -448,13 +422,13 @@ TEST_F(ContractMethodsTest, ReceiptsShowOutcomeEventsAndCreatedOutputs) {
   EXPECT_EQ(refund["address"], miner_address());
   EXPECT_EQ(refund["spent"], false);
 
-  const json pay = ok("contract_get_receipt", {{"txid", txid(pay_).hex()}});
+  const json pay = rpc_.ok("contract_get_receipt", {{"txid", txid(pay_).hex()}});
   ASSERT_EQ(pay["created_outputs"].size(), 2u);
   EXPECT_EQ(pay["created_outputs"][1]["index"], 2);
   EXPECT_EQ(pay["created_outputs"][1]["value"], "1000");
   EXPECT_EQ(pay["created_outputs"][1]["address"], miner_address());
 
-  const json bump = ok("contract_get_receipt", {{"txid", txid(bump2_).hex()}});
+  const json bump = rpc_.ok("contract_get_receipt", {{"txid", txid(bump2_).hex()}});
   EXPECT_EQ(bump["return_data"], "0200000000000000");
   ASSERT_EQ(bump["events"].size(), 1u);
   EXPECT_EQ(bump["events"][0]["data"], "0200000000000000");
@@ -474,19 +448,20 @@ TEST_F(ContractMethodsTest, ReceiptsShowOutcomeEventsAndCreatedOutputs) {
         KeySpend{test::test_key(0).public_key(), TypedSignature{test::test_key(0).sign(msg), all}};
   }
   mine({spend});
-  const json after = ok("contract_get_receipt", {{"txid", txid(pay_).hex()}});
+  const json after = rpc_.ok("contract_get_receipt", {{"txid", txid(pay_).hex()}});
   EXPECT_EQ(after["created_outputs"][0]["spent"], true);
   EXPECT_EQ(after["created_outputs"][0]["value"], pay["created_outputs"][0]["value"]);
   EXPECT_EQ(after["created_outputs"][0]["address"], miner_address());
   EXPECT_EQ(after["created_outputs"][1]["spent"], true);
   EXPECT_TRUE(after["created_outputs"][1]["value"].is_null());
 
-  EXPECT_EQ(fails("contract_get_receipt", {{"txid", std::string(64, '7')}}), error_code::not_found);
-  EXPECT_EQ(fails("contract_get_receipt", {{"txid", txid(coinbase_at(3)).hex()}}), error_code::not_found);
+  EXPECT_EQ(rpc_.fails("contract_get_receipt", {{"txid", std::string(64, '7')}}).code, error_code::not_found);
+  EXPECT_EQ(rpc_.fails("contract_get_receipt", {{"txid", txid(coinbase_at(3)).hex()}}).code,
+            error_code::not_found);
 }
 
 TEST_F(ContractMethodsTest, EventsPageInChainOrderFilteredByTopicsAndHeights) {
-  const json all = ok("contract_get_events", {{"contract", address()}});
+  const json all = rpc_.ok("contract_get_events", {{"contract", address()}});
   ASSERT_EQ(all["events"].size(), 3u);
   EXPECT_TRUE(all["next"].is_null());
   EXPECT_EQ(all["events"][0]["txid"], txid(bump1_).hex());
@@ -497,45 +472,48 @@ TEST_F(ContractMethodsTest, EventsPageInChainOrderFilteredByTopicsAndHeights) {
   EXPECT_EQ(all["events"][2]["txid"], txid(mark_).hex());
   EXPECT_EQ(all["events"][2]["topics"][0], kB);
 
-  const json a = ok("contract_get_events", {{"contract", address()}, {"topics", {kA}}});
+  const json a = rpc_.ok("contract_get_events", {{"contract", address()}, {"topics", {kA}}});
   ASSERT_EQ(a["events"].size(), 2u);
-  EXPECT_EQ(ok("contract_get_events", {{"contract", address()}, {"topics", {nullptr}}})["events"].size(), 3u);
+  EXPECT_EQ(rpc_.ok("contract_get_events", {{"contract", address()}, {"topics", {nullptr}}})["events"].size(),
+            3u);
   EXPECT_TRUE(
-      ok("contract_get_events", {{"contract", address()}, {"topics", {nullptr, kA}}})["events"].empty());
+      rpc_.ok("contract_get_events", {{"contract", address()}, {"topics", {nullptr, kA}}})["events"].empty());
 
   // One at a time: each page's next resumes after it.
-  json page = ok("contract_get_events", {{"contract", address()}, {"limit", 1}});
+  json page = rpc_.ok("contract_get_events", {{"contract", address()}, {"limit", 1}});
   std::vector<std::string> seen;
   for (int i = 0; i < 5 && !page.is_null(); ++i) {
     for (const json& e : page["events"]) seen.push_back(e["txid"]);
     if (page["next"].is_null()) break;
-    page = ok("contract_get_events", {{"contract", address()}, {"limit", 1}, {"after", page["next"]}});
+    page = rpc_.ok("contract_get_events", {{"contract", address()}, {"limit", 1}, {"after", page["next"]}});
   }
   EXPECT_EQ(seen, (std::vector<std::string>{txid(bump1_).hex(), txid(bump2_).hex(), txid(mark_).hex()}));
 
   EXPECT_TRUE(
-      ok("contract_get_events", {{"contract", address()}, {"from_height", events_height_ + 1}})["events"]
+      rpc_.ok("contract_get_events", {{"contract", address()}, {"from_height", events_height_ + 1}})["events"]
           .empty());
   EXPECT_TRUE(
-      ok("contract_get_events", {{"contract", address()}, {"to_height", events_height_ - 1}})["events"]
+      rpc_.ok("contract_get_events", {{"contract", address()}, {"to_height", events_height_ - 1}})["events"]
           .empty());
+  EXPECT_EQ(rpc_.ok("contract_get_events", {{"contract", address()},
+                                            {"from_height", events_height_},
+                                            {"to_height", events_height_}})["events"]
+                .size(),
+            3u);
   EXPECT_EQ(
-      ok("contract_get_events",
-         {{"contract", address()}, {"from_height", events_height_}, {"to_height", events_height_}})["events"]
-          .size(),
-      3u);
-  EXPECT_EQ(fails("contract_get_events", {{"contract", address()}, {"from_height", 5}, {"to_height", 4}}),
+      rpc_.fails("contract_get_events", {{"contract", address()}, {"from_height", 5}, {"to_height", 4}}).code,
+      error_code::invalid_params);
+  EXPECT_EQ(rpc_.fails("contract_get_events", {{"contract", address()}, {"after", "0011"}}).code,
             error_code::invalid_params);
-  EXPECT_EQ(fails("contract_get_events", {{"contract", address()}, {"after", "0011"}}),
-            error_code::invalid_params);
-  EXPECT_EQ(fails("contract_get_events", {{"contract", std::string(64, '8')}}), error_code::not_found);
+  EXPECT_EQ(rpc_.fails("contract_get_events", {{"contract", std::string(64, '8')}}).code,
+            error_code::not_found);
   EXPECT_TRUE(param_accepts("contract_get_events", "topics", json{nullptr, kA, nullptr, kB}));
   EXPECT_FALSE(param_accepts("contract_get_events", "topics", json{nullptr, kA, nullptr, kB, nullptr}));
   EXPECT_FALSE(param_accepts("contract_get_events", "topics", json{"00"}));
 }
 
 TEST_F(ContractMethodsTest, TransactionsShowDecodedPayloadsAndTheirReceipt) {
-  const json deploy = ok("tx_get", {{"txid", txid(deploy_).hex()}});
+  const json deploy = rpc_.ok("tx_get", {{"txid", txid(deploy_).hex()}});
   ASSERT_TRUE(deploy["payload"].contains("contract")) << deploy.dump();
   ASSERT_TRUE(deploy.contains("receipt")) << deploy.dump();
   const json& d = deploy["payload"]["contract"];
@@ -551,7 +529,7 @@ TEST_F(ContractMethodsTest, TransactionsShowDecodedPayloadsAndTheirReceipt) {
   EXPECT_EQ(deploy["receipt"]["contract"], contract().hex());
   EXPECT_EQ(deploy["receipt"]["created_outputs"].size(), 1u);
 
-  const json call = ok("tx_get", {{"txid", txid(bump1_).hex()}});
+  const json call = rpc_.ok("tx_get", {{"txid", txid(bump1_).hex()}});
   EXPECT_EQ(call["payload"]["contract"]["method"], "bump");
   EXPECT_EQ(call["payload"]["contract"]["contract"], contract().hex());
   EXPECT_EQ(call["payload"]["contract"]["address"], address());
@@ -559,31 +537,31 @@ TEST_F(ContractMethodsTest, TransactionsShowDecodedPayloadsAndTheirReceipt) {
 
   const Transaction upgrade = upgrade_tx(coinbase_at(8));
   const Block block = mine({upgrade});
-  const json up = ok("tx_get", {{"txid", txid(upgrade).hex()}});
+  const json up = rpc_.ok("tx_get", {{"txid", txid(upgrade).hex()}});
   EXPECT_EQ(up["payload"]["contract"]["code_hash"], contract_code_hash(second_code_).hex());
   EXPECT_EQ(up["payload"]["contract"]["code_size"], second_code_.size());
   EXPECT_EQ(up["receipt"]["status"], "success");
-  EXPECT_EQ(ok("contract_get_code", {{"contract", address()}})["code"], to_hex(second_code_));
+  EXPECT_EQ(rpc_.ok("contract_get_code", {{"contract", address()}})["code"], to_hex(second_code_));
   // A block's full transactions carry the decoded payload; a plain transaction has none.
-  const json full = ok("chain_get_block", {{"block", block.header.height}, {"transactions", "full"}});
+  const json full = rpc_.ok("chain_get_block", {{"block", block.header.height}, {"transactions", "full"}});
   EXPECT_FALSE(full["transactions"][0]["payload"].contains("contract"));
   EXPECT_EQ(full["transactions"][1]["payload"]["contract"]["code_hash"],
             contract_code_hash(second_code_).hex());
-  EXPECT_FALSE(ok("tx_get", {{"txid", txid(coinbase_at(3)).hex()}}).contains("receipt"));
+  EXPECT_FALSE(rpc_.ok("tx_get", {{"txid", txid(coinbase_at(3)).hex()}}).contains("receipt"));
 }
 
 TEST_F(ContractMethodsTest, EveryContractMethodWasCalledWithASchemaValidResult) {
-  ok("contract_get", {{"contract", address()}});
-  ok("contract_get_code", {{"contract", address()}});
-  ok("contract_get_storage", {{"contract", address()}, {"key", "6b"}});
-  ok("contract_list_storage", {{"contract", address()}});
-  ok("contract_query", {{"contract", address()}, {"method", "bump"}});
-  ok("contract_estimate", {{"transaction", to_hex(encode(call_tx(coinbase_at(7), "bump", false)))}});
-  ok("contract_get_receipt", {{"txid", txid(pay_).hex()}});
-  ok("contract_get_events", {{"contract", address()}});
+  rpc_.ok("contract_get", {{"contract", address()}});
+  rpc_.ok("contract_get_code", {{"contract", address()}});
+  rpc_.ok("contract_get_storage", {{"contract", address()}, {"key", "6b"}});
+  rpc_.ok("contract_list_storage", {{"contract", address()}});
+  rpc_.ok("contract_query", {{"contract", address()}, {"method", "bump"}});
+  rpc_.ok("contract_estimate", {{"transaction", to_hex(encode(call_tx(coinbase_at(7), "bump", false)))}});
+  rpc_.ok("contract_get_receipt", {{"txid", txid(pay_).hex()}});
+  rpc_.ok("contract_get_events", {{"contract", address()}});
   for (const MethodSpec& spec : registry_.methods()) {
     if (spec.name.starts_with("contract_")) {
-      EXPECT_TRUE(called_.contains(spec.name)) << spec.name;
+      EXPECT_TRUE(rpc_.answered(spec.name)) << spec.name;
     }
   }
 }
@@ -626,7 +604,7 @@ TEST_F(ContractMethodsTest, EventsTopicNotifiesConnectedThenDisconnectedEvents) 
   EXPECT_EQ(gone[2]["height"], events_height_);
   EXPECT_EQ(sink_->take(only_b_).size(), 1u);
   EXPECT_TRUE(sink_->take(other_contract_).empty());
-  EXPECT_TRUE(ok("contract_get_events", {{"contract", address()}})["events"].empty());
+  EXPECT_TRUE(rpc_.ok("contract_get_events", {{"contract", address()}})["events"].empty());
 }
 
 TEST_F(ContractMethodsTest, APublisherMadeLaterKnowsRecentEventsForDisconnection) {
