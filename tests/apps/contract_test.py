@@ -202,11 +202,14 @@ def scenario_token(built, alice, bob):
               f"--follow starts with the past events: {lines}")
         approved = run_json("contract", "call", contract, "approve", "--abi", abi, "--args", json.dumps([bob, 5]),
                             *signer())
+        # Longer than the 2 s poll: the follower asks above the tip at least once before the block.
+        time.sleep(2.5)
         node.generate(1, bob)
         lines = read_lines(follow, 1, 30)
         event = json.loads(lines[0]) if lines else {}
+        stopped = f" (it exited {follow.returncode}: {follow.stderr.read()})" if follow.poll() is not None else ""
         check(event.get("decoded", {}).get("name") == "Approval" and event.get("txid") == approved["txid"],
-              f"--follow prints the new event: {lines}")
+              f"--follow prints the new event: {lines}{stopped}")
     finally:
         follow.kill()
         follow.wait(timeout=30)

@@ -500,6 +500,11 @@ TEST_F(ContractMethodsTest, EventsPageInChainOrderFilteredByTopicsAndHeights) {
                                             {"to_height", events_height_}})["events"]
                 .size(),
             3u);
+  // Above the tip is "nothing yet" (a follower polls there), above an explicit to_height an error.
+  const json beyond =
+      rpc_.ok("contract_get_events", {{"contract", address()}, {"from_height", chain().tip().height() + 1}});
+  EXPECT_TRUE(beyond["events"].empty());
+  EXPECT_TRUE(beyond["next"].is_null());
   EXPECT_EQ(
       rpc_.fails("contract_get_events", {{"contract", address()}, {"from_height", 5}, {"to_height", 4}}).code,
       error_code::invalid_params);
