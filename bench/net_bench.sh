@@ -11,26 +11,13 @@
 # `npm ci` in tests/interop (it is left out otherwise).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-root=$(pwd)
+source bench/common.sh
+bench_parse_args "$@"
 
-quick=0
-build=1
-while (($#)); do
-  case "$1" in
-    --quick) quick=1 ;;
-    --no-build) build=0 ;;
-    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "net_bench.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
-  esac
-  shift
-done
-
-build_dir=${BUILD_DIR:-build}
-[[ $build_dir = /* ]] || build_dir="$root/$build_dir"
 bench_bin="$build_dir/bench/cairn_bench"
 # The configuration of scripts/build.sh (configures the build directory when needed).
-if ((build)); then BUILD_DIR="$build_dir" JOBS=2 TARGETS=cairn_bench "$root/scripts/build.sh"; fi
-[[ -x "$bench_bin" ]] || { echo "net_bench.sh: $bench_bin not found" >&2; exit 1; }
+bench_build cairn_bench
+bench_require "$bench_bin"
 
 mkdir -p bench/results
 stamp=$(date -u +%Y-%m-%dT%H%M%SZ)
@@ -44,7 +31,6 @@ else
   js_args=(--mib 64 --messages 10000)
 fi
 
-cpu_ticks() { awk '/^cpu /{idle=$5+$6; total=0; for(i=2;i<=NF;i++) total+=$i; print idle, total}' /proc/stat; }
 read -r idle0 total0 < <(cpu_ticks)
 "$bench_bin" --benchmark_filter=BM_Net "${args[@]}" --benchmark_format=json >"$out"
 node=$(command -v node || true)
@@ -54,11 +40,9 @@ else
   echo '{}' >"$js_out"
 fi
 read -r idle1 total1 < <(cpu_ticks)
-busy=$(awk -v i=$((idle1 - idle0)) -v t=$((total1 - total0)) 'BEGIN{printf "%.0f", (t > 0 ? 100 * (1 - i / t) : 0)}')
+busy=$(bench_busy_percent "$idle0" "$total0" "$idle1" "$total1")
 
-date_utc=$(date -u '+%Y-%m-%d %H:%M UTC')
-cpu_model=$(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo | head -n1)
-cores=$(nproc)
+bench_machine
 export NET_JSON="$out" NET_JS_JSON="$js_out" NET_BUSY="$busy" NET_DATE="$date_utc" NET_CPU="$cpu_model" \
   NET_CORES="$cores"
 python3 - <<'PY'

@@ -25,13 +25,14 @@ import json
 import os
 import random
 import shutil
-import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests", "apps"))
+import cairnd_harness as harness  # noqa: E402
 
 WAIT = 600  # seconds: the bound of every wait (a 10,000-block sync on a busy 2-core machine)
 
@@ -69,52 +70,38 @@ def wait_until(predicate, timeout, what, interval=0.05):
         time.sleep(interval)
 
 
-class Node:
-    """One regtest cairnd on loopback, with a keep-alive JSON-RPC client."""
+class Multiaddr:
+    """A bootstrap peer given by its address (what harness.Cairnd.launch reads of a peer)."""
+
+    def __init__(self, address):
+        self.address = address
+
+
+class Node(harness.Cairnd):
+    """One regtest cairnd on loopback (tests/apps/cairnd_harness.py's Cairnd: launch, readiness,
+    stop by PID) with ports below the ephemeral range and a keep-alive JSON-RPC client."""
 
     def __init__(self, name, cairnd, root, extra=()):
-        self.name = name
-        self.cairnd = cairnd
-        self.datadir = os.path.join(root, name)
-        self.log_path = os.path.join(root, f"{name}.log")
-        self.cookie = os.path.join(self.datadir, "regtest", "rpc.cookie")
+        super().__init__(cairnd, os.path.join(root, name), name=name)
         self.rpc_port = free_port()
         self.p2p_port = free_port()
         self.extra = list(extra)
-        self.proc = None
         self.conn = None
         self.auth = None
-        self.peer_id = None
         self.started_at = None
 
     @property
-    def address(self):
-        return f"/ip4/127.0.0.1/tcp/{self.p2p_port}/p2p/{self.peer_id}"
+    def proc(self):
+        return self.process
 
     def start(self, bootstrap=()):
-        os.makedirs(self.datadir, exist_ok=True)
-        args = [self.cairnd, "--network", "regtest", "--datadir", self.datadir, "--rpc-listen",
-                f"127.0.0.1:{self.rpc_port}", "--p2p-listen", f"/ip4/127.0.0.1/tcp/{self.p2p_port}", *self.extra]
-        for address in bootstrap:
-            args += ["--bootstrap", address]
-        with open(self.log_path, "w") as f:
-            self.proc = subprocess.Popen(args, stdout=f, stderr=subprocess.STDOUT)
+        """Launches cairnd (bootstrap: multiaddrs) without waiting; wait_ready() waits."""
+        self.launch(*self.extra, bootstrap=[Multiaddr(address) for address in bootstrap])
         self.started_at = time.monotonic()
         return self
 
     def wait_ready(self):
-        def ready():
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.name}: cairnd exited {self.proc.returncode}:\n{self.log_tail()}")
-            if not os.path.exists(self.cookie):
-                return None
-            try:
-                return self.call("net_get_info")
-            except (OSError, http.client.HTTPException, RuntimeError):
-                self.conn = None
-                return None
-        info = wait_until(ready, 60, f"{self.name} to serve RPC")
-        self.peer_id = info["peer_id"]
+        super().wait_ready(timeout=60)
         return self
 
     def call(self, method, params=None):
@@ -160,15 +147,7 @@ class Node:
         if self.conn is not None:
             self.conn.close()
             self.conn = None
-        if self.proc is None or self.proc.poll() is not None:
-            return None if self.proc is None else self.proc.returncode
-        os.kill(self.proc.pid, signal.SIGTERM)
-        try:
-            return self.proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.kill(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=10)
-            return None
+        return super().stop()
 
     def log_tail(self, lines=30):
         try:
@@ -413,7 +392,7 @@ def relay_and_sync(cairnd, rpc_load, root, args):
                        if isinstance(a_after.get("rate_limited"), dict) else a_after.get("rate_limited"),
                        "a_misbehavior": a_after.get("misbehavior"), "a_bans": a_after.get("bans"),
                        "d_sync_log": [line.rstrip() for line in open(d.log_path, errors="replace")
-                                      if " sync height=" in line][-5:]}
+                                      if ' sync msg="block download' in line][-5:]}
         d.stop()
         nodes.remove(d)
         out["log_problems"] = {n.name: n.log_problems()[:20] for n in everyone}

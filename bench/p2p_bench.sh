@@ -18,36 +18,19 @@
 #                                  8 nodes in a line
 #   bench/p2p_bench.sh --no-build  use the binaries already built
 #
-# Needs python3. Every node is stopped by its PID (SIGTERM, then SIGKILL after 60 s) and its
+# Needs python3. Every node is stopped by its PID (SIGTERM, then SIGKILL after 30 s) and its
 # data dir removed on exit; no timing is asserted.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-root=$(pwd)
+source bench/common.sh
+bench_parse_args "$@"
 
-quick=0
-build=1
-while (($#)); do
-  case "$1" in
-    --quick) quick=1 ;;
-    --no-build) build=0 ;;
-    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "p2p_bench.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
-  esac
-  shift
-done
-
-build_dir=${BUILD_DIR:-build}
-[[ $build_dir = /* ]] || build_dir="$root/$build_dir"
 cairnd="$build_dir/apps/cairnd/cairnd"
 cairn="$build_dir/apps/cairn/cairn"
 load="$build_dir/bench/cairn_rpc_load"
 bench_bin="$build_dir/bench/cairn_bench"
-if ((build)); then
-  BUILD_DIR="$build_dir" JOBS=2 TARGETS="cairnd cairn cairn_rpc_load cairn_bench" "$root/scripts/build.sh"
-fi
-for bin in "$cairnd" "$cairn" "$load" "$bench_bin"; do
-  [[ -x "$bin" ]] || { echo "p2p_bench.sh: $bin not found (build it, or drop --no-build)" >&2; exit 1; }
-done
+bench_build cairnd cairn cairn_rpc_load cairn_bench
+bench_require "$cairnd" "$cairn" "$load" "$bench_bin"
 
 mkdir -p bench/results
 stamp=$(date -u +%Y-%m-%dT%H%M%SZ)

@@ -14,28 +14,13 @@
 # Needs python3. The node is stopped (SIGTERM, by its PID) and its data dir removed on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-root=$(pwd)
+source bench/common.sh
+bench_parse_args "$@"
 
-quick=0
-build=1
-while (($#)); do
-  case "$1" in
-    --quick) quick=1 ;;
-    --no-build) build=0 ;;
-    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "rpc_bench.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
-  esac
-  shift
-done
-
-build_dir=${BUILD_DIR:-build}
-[[ $build_dir = /* ]] || build_dir="$root/$build_dir"
 cairnd="$build_dir/apps/cairnd/cairnd"
 load="$build_dir/bench/cairn_rpc_load"
-if ((build)); then BUILD_DIR="$build_dir" JOBS=2 TARGETS="cairnd cairn_rpc_load" "$root/scripts/build.sh"; fi
-for bin in "$cairnd" "$load"; do
-  [[ -x "$bin" ]] || { echo "rpc_bench.sh: $bin not found (build it, or drop --no-build)" >&2; exit 1; }
-done
+bench_build cairnd cairn_rpc_load
+bench_require "$cairnd" "$load"
 
 if ((quick)); then
   seconds=1 subscribers=50 blocks=5 mode=quick
@@ -81,7 +66,6 @@ suffix=rpc
 out="bench/results/$stamp-$suffix.json"
 runs="$datadir/runs.jsonl"
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-cpu_ticks() { awk '/^cpu /{idle=$5+$6; total=0; for(i=2;i<=NF;i++) total+=$i; print idle, total}' /proc/stat; }
 read -r idle0 total0 < <(cpu_ticks)
 # CPU seconds of the server (its /proc stat) and of the load generator (this shell's children).
 proc_seconds() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/stat"; }
@@ -114,12 +98,10 @@ wall=$(awk -v a="$start_s" -v b="$(date +%s.%N)" 'BEGIN{print b - a}')
 server_cpu=$(awk -v a="$server0" -v b="$(proc_seconds "$node_pid")" -v w="$wall" 'BEGIN{printf "%.0f", 100 * (b - a) / w}')
 times >"$datadir/times"
 loader_cpu=$(awk -v a="$loader0" -v b="$(children_seconds)" -v w="$wall" 'BEGIN{printf "%.0f", 100 * (b - a) / w}')
-busy=$(awk -v i=$((idle1 - idle0)) -v t=$((total1 - total0)) 'BEGIN{printf "%.0f", (t > 0 ? 100 * (1 - i / t) : 0)}')
+busy=$(bench_busy_percent "$idle0" "$total0" "$idle1" "$total1")
 kill -0 "$node_pid" 2>/dev/null || { echo "rpc_bench.sh: cairnd died during the run:" >&2; tail -n 30 "$datadir/cairnd.log" >&2; exit 1; }
 
-date_utc=$(date -u '+%Y-%m-%d %H:%M UTC')
-cpu_model=$(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo | head -n1)
-cores=$(nproc)
+bench_machine
 export RPC_OUT="$out" RPC_RUNS="$runs" RPC_FILL="$datadir/fill.json" RPC_FANOUT="$datadir/fanout.json" \
   RPC_LOG="$datadir/cairnd.log" RPC_BUSY="$busy" RPC_SERVER_CPU="$server_cpu" RPC_LOADER_CPU="$loader_cpu" \
   RPC_LOAD="$load_before" RPC_MODE="$mode" RPC_DATE="$date_utc" RPC_CORES="$cores" RPC_CPU="$cpu_model"

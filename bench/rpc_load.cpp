@@ -37,6 +37,7 @@
 #include <nlohmann/json.hpp>
 
 #include "crypto/ed25519.h"
+#include "json_rpc_client.h"
 #include "net/coro.h"
 #include "primitives/address.h"
 #include "primitives/sighash.h"
@@ -55,12 +56,7 @@ using asio::use_awaitable;
 using tcp = asio::ip::tcp;
 using json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
-
-struct Target {
-  tcp::endpoint endpoint;
-  std::string host;           // the Host header: address:port
-  std::string authorization;  // "Basic ..." or empty
-};
+using Target = cairn::bench::RpcTarget;
 
 double micros(Clock::duration d) { return std::chrono::duration<double, std::micro>(d).count(); }
 
@@ -73,21 +69,8 @@ json percentiles(std::vector<double> samples) {
   return {{"p50_us", at(0.50)}, {"p90_us", at(0.90)}, {"p99_us", at(0.99)}, {"max_us", samples.back()}};
 }
 
-http::request<http::string_body> post(const Target& target, const std::string& body) {
-  http::request<http::string_body> request{http::verb::post, "/", 11};
-  request.set(http::field::host, target.host);
-  request.set(http::field::content_type, "application/json");
-  if (!target.authorization.empty()) request.set(http::field::authorization, target.authorization);
-  request.keep_alive(true);
-  request.body() = body;
-  request.prepare_payload();
-  return request;
-}
-
 // ---- http mode ------------------------------------------------------------------------------
 
-// Responses larger than this are refused by the client (a full block is well below it).
-constexpr uint64_t kMaxResponseBytes = 64 * 1024 * 1024;
 // How long one sequential call (connect to last byte) may take: a node that stops answering
 // fails the run instead of hanging it (the tests that drive this tool bound their own waits
 // below ctest's limit).
@@ -127,7 +110,7 @@ asio::awaitable<void> http_requests(const Target& target, const http::request<ht
     const auto start = Clock::now();
     co_await http::async_write(stream, request, use_awaitable);
     http::response_parser<http::string_body> parser;
-    parser.body_limit(kMaxResponseBytes);
+    parser.body_limit(cairn::bench::kMaxRpcResponseBytes);
     co_await http::async_read(stream, buffer, parser, use_awaitable);
     const auto elapsed = micros(Clock::now() - start);
     const auto& response = parser.get();
@@ -148,7 +131,7 @@ asio::awaitable<void> http_requests(const Target& target, const http::request<ht
 // the server closes or cuts is counted and replaced.
 asio::awaitable<void> http_client(const Target& target, std::string body, Clock::time_point end,
                                   HttpStats& stats) {
-  const auto request = post(target, body);
+  const auto request = cairn::bench::rpc_post(target, body);
   while (Clock::now() < end) {
     bool cut = false;
     try {
@@ -198,18 +181,7 @@ json run_http(const Target& target, const std::string& body, int connections, do
 // ---- JSON-RPC calls over HTTP -----------------------------------------------------------------
 
 asio::awaitable<json> call(const Target& target, const std::string& method, json params) {
-  beast::tcp_stream stream(co_await asio::this_coro::executor);
-  stream.expires_after(kCallTimeout);
-  co_await stream.async_connect(target.endpoint, use_awaitable);
-  const json request = {{"jsonrpc", "2.0"}, {"id", 1}, {"method", method}, {"params", std::move(params)}};
-  co_await http::async_write(stream, post(target, request.dump()), use_awaitable);
-  beast::flat_buffer buffer;
-  http::response_parser<http::string_body> parser;
-  parser.body_limit(kMaxResponseBytes);
-  co_await http::async_read(stream, buffer, parser, use_awaitable);
-  auto reply = json::parse(parser.get().body());
-  if (reply.contains("error")) throw std::runtime_error(method + ": " + reply["error"].dump());
-  co_return reply["result"];
+  return cairn::bench::rpc_call(target, method, std::move(params), kCallTimeout);
 }
 
 asio::awaitable<void> sleep_for(std::chrono::milliseconds duration) {
@@ -219,16 +191,7 @@ asio::awaitable<void> sleep_for(std::chrono::milliseconds duration) {
 
 // `call` run to completion on its own io_context (the fill mode is sequential).
 json call_sync(const Target& target, const std::string& method, json params) {
-  asio::io_context io;
-  std::optional<json> result;
-  std::exception_ptr failure;
-  asio::co_spawn(io, call(target, method, std::move(params)), [&](std::exception_ptr error, json value) {
-    failure = error;
-    result = std::move(value);
-  });
-  io.run();
-  if (failure) std::rethrow_exception(failure);
-  return std::move(*result);
+  return cairn::bench::rpc_call_sync(target, method, std::move(params), kCallTimeout);
 }
 
 // The key whose coinbases fill, bond and fund spend: from --key-seed (hex; so that several
@@ -705,17 +668,7 @@ int main(int argc, char** argv) {
   }
 
   try {
-    Target target;
-    target.endpoint = tcp::endpoint(asio::ip::make_address(address), port);
-    target.host = address + ":" + std::to_string(port);
-    if (!cookie.empty()) {
-      auto credentials = cairn::rpc::read_cookie(cookie);
-      if (!credentials) {
-        std::cerr << "cairn_rpc_load: " << credentials.error().message << "\n";
-        return 1;
-      }
-      target.authorization = cairn::rpc::basic_authorization(credentials->user, credentials->password);
-    }
+    const Target target = Target::make(address, port, cookie);  // a bad cookie file throws
     json result;
     if (mode == "http") {
       const json request = {

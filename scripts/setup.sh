@@ -20,6 +20,9 @@ packages=(
   # NAT-PMP/PCP gateway for tests/net/nat_netns_test.py (network namespaces)
   miniupnpd-nftables nftables iproute2
   nodejs
+  # the explorer's browser test (headless, driven by playwright-core), the Prometheus
+  # scrape test, and the benchmark charts
+  chromium prometheus gnuplot-nox
 )
 
 sudo_cmd=()

@@ -4,7 +4,8 @@
 // `status`, `block`, `tx`, `mempool` and `peers`, which talk to cairnd's JSON-RPC API at
 // --rpc-connect with the cookie from --datadir (or --rpc-user with --rpc-password-file);
 // `contract` (build, deploy, call, upgrade, query, events, verify, test: docs/contracts.md
-// §12); the devnet launcher arrives with its issue ([I]).
+// §12) and `devnet` (up, status, down: a local regtest network of cairnd processes,
+// docs/devnet.md).
 #include <algorithm>
 #include <iostream>
 #include <string>
@@ -15,6 +16,7 @@
 
 #include "contract_commands.h"
 #include "demo.h"
+#include "devnet.h"
 #include "key.h"
 #include "node/options.h"
 #include "rpc_client.h"
@@ -50,6 +52,8 @@ int main(int argc, char** argv) {
   cairn::app::add_wallet_commands(app, wallet);
   cairn::app::ContractCommands contract;
   cairn::app::add_contract_commands(app, contract);
+  cairn::app::DevnetCommands devnet;
+  cairn::app::add_devnet_commands(app, devnet);
 
   try {
     app.parse(argc, argv);
@@ -70,6 +74,8 @@ int main(int argc, char** argv) {
     return app.exit(e);
   }
 
+  // The devnet is always regtest in its own directories: --network and --datadir do not apply.
+  if (devnet.parsed()) return cairn::app::run_devnet_command(devnet, json, std::cout, std::cerr);
   auto paths = cairn::resolve_paths(common);
   if (!paths) {
     std::cerr << "cairn: " << paths.error().message << "\n";

@@ -1,12 +1,12 @@
 #include "rpc_commands.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <iostream>
 #include <regex>
 #include <sstream>
 
 #include "rpc/api.h"
+#include "util/progress.h"
 
 namespace cairn::app {
 namespace {
@@ -37,21 +37,6 @@ json block_selector(const std::string& id) {
                       std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; });
   if (digits) return std::stoull(id);
   return id;
-}
-
-// "3h 05m", "4m 10s", "12s".
-std::string format_duration(uint64_t seconds) {
-  char text[48];
-  if (seconds >= 3600) {
-    std::snprintf(text, sizeof text, "%lluh %02llum", static_cast<unsigned long long>(seconds / 3600),
-                  static_cast<unsigned long long>(seconds / 60 % 60));
-  } else if (seconds >= 60) {
-    std::snprintf(text, sizeof text, "%llum %02llus", static_cast<unsigned long long>(seconds / 60),
-                  static_cast<unsigned long long>(seconds % 60));
-  } else {
-    std::snprintf(text, sizeof text, "%llus", static_cast<unsigned long long>(seconds));
-  }
-  return text;
 }
 
 }  // namespace
@@ -103,10 +88,8 @@ std::variant<json, std::string> parse_rpc_params(const std::vector<std::string>&
 std::string progress_bar(uint64_t progress, size_t width) {
   const uint64_t ppm = std::min<uint64_t>(progress, 1'000'000);
   const auto filled = static_cast<size_t>(ppm * width / 1'000'000);
-  char percent[16];
-  std::snprintf(percent, sizeof percent, "%llu.%llu%%", static_cast<unsigned long long>(ppm / 10'000),
-                static_cast<unsigned long long>(ppm / 1'000 % 10));
-  return "[" + std::string(filled, '#') + std::string(width - filled, '.') + "] " + percent;
+  return "[" + std::string(filled, '#') + std::string(width - filled, '.') + "] " +
+         progress_percent(ppm, 1'000'000);
 }
 
 std::string format_status(const json& info) {
@@ -121,7 +104,7 @@ std::string format_status(const json& info) {
     out << "sync       " << field(*sync, "state") << " " << progress_bar(progress) << " "
         << field(*sync, "height") << "/" << field(*sync, "target_height");
     if (const auto eta = sync->find("eta_seconds"); eta != sync->end() && eta->is_number_unsigned()) {
-      out << " eta " << format_duration(eta->get<uint64_t>());
+      out << " eta " << format_duration(eta->get<int64_t>());
     }
     out << "\n";
   }
@@ -181,7 +164,7 @@ std::string format_peers(const json& peers, const json& bans) {
     } else {
       out << "-";
     }
-    out << " connected " << format_duration(peer.value("connected_seconds", uint64_t{0})) << "\n";
+    out << " connected " << format_duration(peer.value("connected_seconds", int64_t{0})) << "\n";
   }
   if (bans.is_null()) {
     out << "bans: not shown (net_get_bans is an admin method)\n";

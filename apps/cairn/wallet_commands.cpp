@@ -1,8 +1,10 @@
 #include "wallet_commands.h"
 
 #include <filesystem>
+#include <functional>
 #include <iomanip>
 #include <ostream>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 #include <unistd.h>
@@ -11,6 +13,7 @@
 #include "crypto/ed25519.h"
 #include "util/clock.h"
 #include "util/file.h"
+#include "util/progress.h"
 #include "wallet/session.h"
 #include "wallet_context.h"
 #include "wallet_input.h"
@@ -149,6 +152,42 @@ int create(WalletContext& ctx) {
   return 0;
 }
 
+// The restore scan's progress on stderr:
+//   scanning: progress=45.0% checked=21 found=1 rate=350.0addr/s eta=1s
+// The percentage is of the addresses checked plus those the scan knows it must still ask
+// about (ScanProgress::remaining). An address with history opens a new gap window, so the
+// percentage can step back and the ETA (at the rate of the last 10 s) is a lower bound; it
+// reads 100.0% exactly when the scan is done. On a terminal one line is rewritten in place;
+// otherwise a line every 10 addresses, and the last.
+class ScanReport {
+ public:
+  ScanReport(std::ostream& err, bool tty) : err_(err), tty_(tty) {}
+
+  void operator()(const wallet::ScanProgress& p) {
+    const int64_t now = clock_.monotonic_nanos();
+    rate_.record(now, p.scanned);
+    const bool done = p.remaining == 0;
+    if (!tty_ && p.scanned % 10 != 0 && !done) return;
+    const auto eta = rate_.eta_seconds(now, p.remaining);
+    std::ostringstream line;
+    line << "scanning: progress=" << progress_percent(p.scanned, p.scanned + p.remaining)
+         << " checked=" << p.scanned << " found=" << p.found << " rate=" << std::fixed << std::setprecision(1)
+         << rate_.per_second(now) << "addr/s eta=" << (eta ? format_duration(*eta) : std::string("unknown"));
+    if (tty_) {
+      err_ << "\r" << line.str() << "\x1b[K" << (done ? "\n" : "") << std::flush;  // ESC[K: clear the rest
+    } else {
+      err_ << line.str() << "\n";
+    }
+  }
+
+ private:
+  static constexpr int64_t kRateWindowNs = 10'000'000'000;
+  std::ostream& err_;
+  const bool tty_;
+  const SystemClock clock_;
+  RateWindow rate_{kRateWindowNs};
+};
+
 int restore(WalletContext& ctx) {
   auto dir = new_wallet_path(ctx);
   if (!dir) return ctx.fail(dir.error());
@@ -174,19 +213,14 @@ int restore(WalletContext& ctx) {
   NewDirGuard guard(*dir);
   OsRng& rng = ctx.rng;
   const bool tty = ::isatty(STDERR_FILENO) != 0;
-  auto progress = [&](const wallet::ScanProgress& p) {
-    if (tty) {
-      ctx.err << "\rscanning: " << p.scanned << " addresses checked, " << p.found << " with history"
-              << std::flush;
-    } else if (p.scanned % 10 == 0) {
-      ctx.err << "scanning: " << p.scanned << " addresses checked, " << p.found << " with history\n";
-    }
-  };
+  ScanReport progress(ctx.err, tty);
   wallet::NewWallet options{ctx.net(), ctx.o.account, *kdf};
   auto restored = wallet::Wallet::restore(*dir, options, entropy->span(), passphrase->view(),
-                                          password->view(), rng, chain, ctx.o.gap_limit, progress);
-  if (tty) ctx.err << "\n";
-  if (!restored) return ctx.fail(restored.error());
+                                          password->view(), rng, chain, ctx.o.gap_limit, std::ref(progress));
+  if (!restored) {
+    if (tty) ctx.err << "\n";  // end the progress line before the error
+    return ctx.fail(restored.error());
+  }
   guard.keep();
   size_t used = 0;
   for (const auto& r : restored->addresses()) {

@@ -3,22 +3,30 @@
 // Opens the network's chain state in the data directory, joins the peer-to-peer network
 // (docs/network.md; not with --no-p2p) and serves JSON-RPC (docs/rpc.md) until SIGINT,
 // SIGTERM or node_stop, mining with --mine and voting with --validator-key. With
-// --check-chain it audits the chain state and exits (0 sound, 1 problems found). The
-// explorer arrives with issue [I].
+// --check-chain it audits the chain state and exits (0 sound, 1 problems found).
+//
+// Start-up order: options (flags > environment > config file > defaults; --print-config
+// prints them and exits), the data directory's lock (a second cairnd stops here), logging,
+// the chain state, the network, RPC. Shutdown (SIGINT, SIGTERM, node_stop) runs it
+// backwards: RPC stops answering, the network saves its peer store, the chain state is
+// closed durable, and the lock goes with the process (docs/operations.md "Shutdown").
 #include <csignal>
 #include <filesystem>
 #include <iostream>
 #include <optional>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include <CLI/CLI.hpp>
-#include <spdlog/spdlog.h>
 
 #include "crypto/keystore.h"
+#include "node/logging.h"
 #include "node/network_service.h"
 #include "node/node.h"
 #include "node/options.h"
 #include "node/rpc_service.h"
+#include "util/file.h"
 
 namespace {
 
@@ -56,21 +64,48 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "cairnd 0.1.0");
   cairn::NodeOptions options;
   cairn::add_node_options(app, options);
-  CLI11_PARSE(app, argc, argv);
+  CLI11_PARSE(app, argc, argv);  // --help, --version and command-line syntax
 
-  auto resolved = cairn::resolve_node_options(options);
+  // The command line again, with the environment and the config file (docs/operations.md).
+  auto config =
+      cairn::load_node_config(std::vector<std::string>(argv + 1, argv + argc), cairn::process_environment);
+  if (!config) {
+    std::cerr << "cairnd: " << config.error().message << "\n";
+    return 1;
+  }
+  auto resolved = cairn::resolve_node_config(*config);
   if (!resolved) {
     std::cerr << "cairnd: " << resolved.error().message << "\n";
     return 1;
   }
+  if (config->options.print_config) {
+    std::cout << cairn::render_config_toml(*config, *resolved);
+    return 0;
+  }
+  const std::filesystem::path& datadir = resolved->paths.network_datadir;
   std::error_code ec;
-  std::filesystem::create_directories(resolved->paths.network_datadir, ec);
+  std::filesystem::create_directories(datadir, ec);
   if (ec) {
-    std::cerr << "cairnd: cannot create data directory " << resolved->paths.network_datadir << ": "
-              << ec.message() << "\n";
+    std::cerr << "cairnd: cannot create data directory " << datadir << ": " << ec.message() << "\n";
     return 1;
   }
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
+  // Before anything in the data directory is opened (the log file, the chain state, even
+  // for --check-chain): one cairnd per data directory. Held until the process exits, after
+  // everything below is closed.
+  auto lock = cairn::FileLock::acquire(datadir / "cairnd.lock", "the data directory " + datadir.string());
+  if (!lock) {
+    std::cerr << "cairnd: " << lock.error().message << "\n";
+    return 1;
+  }
+  if (auto logging = cairn::configure_logging(resolved->log); !logging) {
+    std::cerr << "cairnd: " << logging.error().message << "\n";
+    return 1;
+  }
+  if (config->file) {
+    cairn::log_info(cairn::LogComponent::node, "config file read",
+                    {cairn::kv("file", config->file->string()),
+                     cairn::kv("how", config->file_is_default ? "default location" : "--config")});
+  }
   // Before anything starts: the node's threads log (and may be watched for) while the
   // services are still starting, and a signal then must stop it cleanly, not kill it.
   std::signal(SIGINT, request_stop);
@@ -118,10 +153,10 @@ int main(int argc, char** argv) {
   if (rpc) rpc->stop();          // before the network and the node it reads go away
   if (network) network->stop();  // saves the peer store; before the node goes away
   if (!ran) {
-    spdlog::critical(
-        "the chain state store failed: {}; the state is intact at its last durable block, "
-        "restart cairnd",
-        ran.error().message);
+    cairn::log_critical(cairn::LogComponent::storage,
+                        "the chain state store failed; the state is intact at its last durable block, "
+                        "restart cairnd",
+                        {cairn::kv("error", ran.error().message)});
     return 1;
   }
   return 0;

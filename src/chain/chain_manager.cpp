@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cassert>
+#include <chrono>
 #include <string>
 
 #include "consensus/block_rules.h"
@@ -378,6 +379,10 @@ void ChainManager::note_disconnected(Block block, uint64_t height) {
 }
 
 void ChainManager::notify() {
+  metrics_.height.set(static_cast<int64_t>(tip().height()));
+  metrics_.finalized_height.set(static_cast<int64_t>(finalized_height()));
+  metrics_.justified_height.set(
+      stake_ ? static_cast<int64_t>(last_justified_epoch(*stake_) * finality_params_.epoch_length) : 0);
   if (!disconnected_.empty() || !connected_.empty()) {
     for (ChainListener* l : listeners_) {
       for (const auto& [block, height] : disconnected_) l->block_disconnected(block, height);
@@ -514,6 +519,7 @@ Result<bool> ChainManager::reorganize_to(BlockNode& target) {
                                            chain_.end());
 
   while (&tip() != fork) CAIRN_TRY_STATUS(disconnect_tip());
+  if (!old_branch.empty()) metrics_.reorgs.inc();
   for (BlockNode* node : branch) {
     CAIRN_TRY(auto verdict, connect(*node));
     if (!verdict) continue;
@@ -549,6 +555,7 @@ Result<std::optional<BlockRejection>> ChainManager::connect(BlockNode& node) {
   assert(chain_.empty() ? node.parent == nullptr : node.parent == &tip());
   // Its justified epoch becomes exact below: it must not move inside the ordered set.
   candidates_.erase(&node);
+  const auto started = std::chrono::steady_clock::now();
   CAIRN_TRY(Block block, read_block(node.hash));
   LtHash state = state_;
   BlockUndo undo;
@@ -584,12 +591,22 @@ Result<std::optional<BlockRejection>> ChainManager::connect(BlockNode& node) {
   if (stake_) node.justified_epoch = last_justified_epoch(*stake_);
   node.justified_exact = true;
   note_connected(std::move(block), node.height());
+  if (node.parent != nullptr) {  // the genesis block is made, not validated
+    metrics_.validation_seconds.observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    metrics_.blocks_connected.inc();
+    metrics_.block_gas_used.observe(static_cast<double>(tally_.gas_used));
+    metrics_.contract_traps.inc(tally_.traps);
+    metrics_.contract_out_of_gas.inc(tally_.out_of_gas);
+    metrics_.contract_rejected_deploys.inc(tally_.rejected_deploys);
+  }
   return std::optional<BlockRejection>{};
 }
 
 Result<std::optional<BlockRejection>> ChainManager::evaluate(const Block& block, const BlockNode& node,
                                                              LtHash& state, BlockUndo& undo,
                                                              StakeUndo& stake_undo, WriteBatch& batch) {
+  tally_ = {};
   if (auto verdict = check_final(block, median_time_past(node))) return verdict;
   BlockEffects effects;
   contracts::StateOverlay contract_state(contract_store_);
@@ -833,6 +850,11 @@ Result<std::optional<BlockRejection>> ChainManager::run_contract_tx(const Transa
                                                   std::to_string(run.gas_used) + " gas of " +
                                                   std::to_string(terms.gas.limit)};
   }
+  tally_.gas_used += run.gas_used;
+  if (run.status == ExecStatus::trapped) ++tally_.traps;
+  if (run.status == ExecStatus::out_of_gas) ++tally_.out_of_gas;
+  if (run.status == ExecStatus::invalid_module || run.status == ExecStatus::address_taken)
+    ++tally_.rejected_deploys;
   const ContractSettlement settlement =
       settle_contract_tx(in_sum, out_sum, terms, run.gas_used, run.status == ExecStatus::success);
   const auto total_fees = checked_add(fees, settlement.fee);

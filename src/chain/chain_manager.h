@@ -40,6 +40,7 @@
 #include "crypto/lthash.h"
 #include "storage/kv.h"
 #include "util/clock.h"
+#include "util/metrics.h"
 #include "util/thread_pool.h"
 
 namespace cairn {
@@ -78,6 +79,27 @@ class ChainListener {
   virtual void block_connected(const Block& block, uint64_t height) = 0;
   // The notifications of one update are over; the manager is at its new tip.
   virtual void chain_updated() = 0;
+};
+
+// What a chain manager counts for /metrics (docs/metrics.md). Updated on the chain's
+// thread; lock-free, so a scrape reads it from any thread without touching the chain state.
+struct ChainMetrics {
+  // Of the durable best chain, updated after each change reached the listeners.
+  metrics::Gauge height;
+  metrics::Gauge justified_height;  // last justified checkpoint (0 without finality)
+  metrics::Gauge finalized_height;  // last finalized checkpoint (0 without finality)
+  metrics::Counter blocks_connected;
+  // Moves of the best chain to another branch (at least one block disconnected).
+  metrics::Counter reorgs;
+  // connect() of one block to the tip: read, validate, execute, write (not synced).
+  metrics::Histogram validation_seconds{metrics::default_seconds_buckets()};
+  // Gas the contract transactions of each connected block used (0 for blocks without).
+  metrics::Histogram block_gas_used{metrics::exponential_buckets(1'000, 4, 12)};
+  // Contract transactions of connected blocks by outcome: trapped; ran out of gas; a
+  // deploy refused (its module invalid or its address taken).
+  metrics::Counter contract_traps;
+  metrics::Counter contract_out_of_gas;
+  metrics::Counter contract_rejected_deploys;
 };
 
 // Blocks whose median timestamp is a block's "median time past" (BIP-113).
@@ -151,6 +173,9 @@ class ChainManager {
   // connecting it without storing anything; or the rejection connecting it meets. Its
   // header's state root, proof of work and header rules are not checked.
   Result<std::variant<TemplateCheck, BlockRejection>> state_root_on_tip(const Block& block);
+
+  // Counters and gauges for /metrics; the reference may be read from any thread.
+  const ChainMetrics& metrics() const { return metrics_; }
 
   // The contract state of the tip (records, storage, code), for queries and the API.
   const contracts::ContractStore& contract_state() const { return contract_store_; }
@@ -246,7 +271,7 @@ class ChainManager {
   // Records a durable connect or disconnect for the listeners (net change only).
   void note_connected(Block block, uint64_t height);
   void note_disconnected(Block block, uint64_t height);
-  // Delivers the net change to the listeners and forgets it.
+  // Delivers the net change to the listeners and forgets it; updates the tip gauges.
   void notify();
   // Both fail the manager on error (kv.h: the store must be reopened).
   Status write(const WriteBatch& batch);
@@ -282,6 +307,16 @@ class ChainManager {
   // (old tip first) and blocks that joined it (in height order), with their heights.
   std::vector<std::pair<Block, uint64_t>> disconnected_;
   std::vector<std::pair<Block, uint64_t>> connected_;
+  // What the block being evaluated did, counted into metrics_ only once it is connected
+  // (templates and refused blocks are evaluated too).
+  struct BlockTally {
+    uint64_t gas_used = 0;
+    uint64_t traps = 0;
+    uint64_t out_of_gas = 0;
+    uint64_t rejected_deploys = 0;
+  };
+  BlockTally tally_;
+  ChainMetrics metrics_;
 };
 
 }  // namespace cairn

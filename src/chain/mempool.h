@@ -198,6 +198,9 @@ class Mempool {
   size_t orphan_count() const EXCLUDES(mutex_);
   // Sum of the encoded sizes of the pool's transactions (orphans not included).
   size_t bytes() const EXCLUDES(mutex_);
+  // The cache its signature checks go through (shared with the chain manager's checker);
+  // thread-safe.
+  const SignatureCache& signature_cache() const { return cache_; }
   // Sum of the fees the pool counts for its transactions (a running total, O(1)).
   Amount total_fees() const EXCLUDES(mutex_);
 

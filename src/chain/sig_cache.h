@@ -18,6 +18,7 @@
 
 #include "consensus/lock_eval.h"
 #include "crypto/hash.h"
+#include "util/metrics.h"
 #include "util/rng.h"
 #include "util/thread_annotations.h"
 
@@ -36,8 +37,13 @@ class SignatureCache {
   void insert(const Hash256& message, const PublicKey& key, const Signature& signature) EXCLUDES(mutex_);
   size_t size() const EXCLUDES(mutex_);
   size_t max_entries() const { return max_entries_; }
+  // Ed25519 verifications the CachingSignatureCheckers over this cache ran (the checks the
+  // cache could not answer), for /metrics.
+  uint64_t verifications() const { return verifications_.value(); }
 
  private:
+  friend class CachingSignatureChecker;
+
   Hash256 entry(const Hash256& message, const PublicKey& key, const Signature& signature) const;
 
   struct EntryHash {
@@ -52,6 +58,7 @@ class SignatureCache {
   // entries_[i] is the entry whose index_ value is i: random eviction picks an index.
   std::vector<Hash256> entries_ GUARDED_BY(mutex_);
   std::unordered_map<Hash256, size_t, EntryHash> index_ GUARDED_BY(mutex_);
+  metrics::Counter verifications_;
 };
 
 // Checks signatures through a SignatureCache: a cached triple passes without verifying;

@@ -100,6 +100,7 @@ VoteReject VotePool::add(const Vote& vote, const ChainManager& chain) {
   if (pending_.contains({vote.target_epoch, vote.validator})) return VoteReject::already_pending;
   if (const VoteReject r = check(vote, chain, next_state(chain)); r != VoteReject::none) return r;
   // Last: the expensive check.
+  signature_verifications_.inc();
   if (!verify(vote.validator, vote_signing_message(vote, genesis_), vote.signature))
     return VoteReject::bad_signature;
   if (pending_.size() >= max_votes_) return VoteReject::pool_full;

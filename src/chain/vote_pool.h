@@ -20,6 +20,7 @@
 #include "chain/chain_manager.h"
 #include "consensus/staking.h"
 #include "primitives/block.h"
+#include "util/metrics.h"
 
 namespace cairn {
 
@@ -66,6 +67,8 @@ class VotePool {
 
   bool contains(const Vote& vote) const;
   size_t size() const { return pending_.size(); }
+  // Vote signatures add() verified, for /metrics; may be read from any thread.
+  uint64_t signature_verifications() const { return signature_verifications_.value(); }
 
  private:
   // The stake state the next block's votes are checked against, for `chain`'s tip.
@@ -76,6 +79,7 @@ class VotePool {
   FinalityParams params_;
   BlockHash genesis_;
   size_t max_votes_;
+  metrics::Counter signature_verifications_;
   std::map<std::pair<uint64_t, PublicKey>, Vote> pending_;  // by (target epoch, validator)
   // next_state() for the tip with this hash.
   std::optional<std::pair<BlockHash, StakeState>> next_state_;

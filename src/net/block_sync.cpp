@@ -657,9 +657,7 @@ void BlockSync::tick(int64_t now) {
 
 void BlockSync::note_stored(int64_t now) {
   ++stored_total_;
-  rate_samples_.emplace_back(now, stored_total_);
-  while (rate_samples_.size() > 1 && now - rate_samples_.front().first > kSyncRateWindowNs)
-    rate_samples_.pop_front();
+  stored_rate_.record(now, stored_total_);
 }
 
 // ---- Output ----
@@ -677,16 +675,8 @@ BlockSync::Progress BlockSync::progress(int64_t now) const {
   p.buffered_bytes = buffered_bytes_;
   p.peers = peers_.size();
   p.blocks_delivered = delivered_;
-  // Blocks stored within the window ending now, over the time since the first of them.
-  auto first = std::find_if(rate_samples_.begin(), rate_samples_.end(),
-                            [&](const auto& sample) { return now - sample.first <= kSyncRateWindowNs; });
-  if (first != rate_samples_.end() && now > first->first) {
-    const uint64_t blocks = rate_samples_.back().second - first->second + 1;
-    p.blocks_per_second = static_cast<double>(blocks) * 1e9 / static_cast<double>(now - first->first);
-  }
-  if (p.syncing && p.blocks_per_second > 0) {
-    p.eta_seconds = static_cast<int64_t>(static_cast<double>(path_.size()) / p.blocks_per_second + 0.5);
-  }
+  p.blocks_per_second = stored_rate_.per_second(now);
+  if (p.syncing) p.eta_seconds = stored_rate_.eta_seconds(now, path_.size());
   return p;
 }
 

@@ -43,6 +43,7 @@
 #include "net/misbehavior.h"
 #include "primitives/block.h"
 #include "util/clock.h"
+#include "util/progress.h"
 #include "util/result.h"
 
 namespace cairn::net {
@@ -289,7 +290,7 @@ class BlockSync {
 
   std::map<PeerId, uint64_t> delivered_;
   uint64_t stored_total_ = 0;
-  std::deque<std::pair<int64_t, uint64_t>> rate_samples_;  // (time, stored_total_)
+  RateWindow stored_rate_{kSyncRateWindowNs};  // of stored_total_
 };
 
 }  // namespace cairn::net

@@ -11,12 +11,13 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
 
 #include "net/coro.h"  // first: its pragmas must precede Asio's coroutine code
 #include "net/identify.h"
 #include "net/multiformats.h"
+#include "node/logging.h"
 #include "node/network_state.h"
+#include "util/progress.h"
 
 namespace cairn {
 namespace {
@@ -141,7 +142,8 @@ void NetworkService::State::publish(std::string topic, Bytes data, std::atomic<u
        published_count]() mutable -> asio::awaitable<void> {
         auto published = co_await self->gossip->publish(topic, std::move(data));
         if (!published) {
-          spdlog::debug("net publish {}: {}", topic, published.error().message);
+          log_debug(LogComponent::net, "publish failed",
+                    {kv("topic", topic), kv("error", published.error().message)});
         } else if (published_count != nullptr) {
           ++*published_count;
         }
@@ -318,8 +320,8 @@ void NetworkService::State::drive_sync() {
   for (const net::PeerId& peer : actions.disconnect)
     host->disconnect(peer, "dropped by the block download (stalling)");
   if (actions.fatal) {
-    spdlog::critical("the chain state store failed during the block download: {}; stopping",
-                     actions.fatal->message);
+    log_critical(LogComponent::sync, "the chain state store failed during the block download; stopping",
+                 {kv("error", actions.fatal->message)});
     node.request_stop();
   }
   net::BlockSync::Progress progress = sync->progress(now_ns());
@@ -332,17 +334,32 @@ void NetworkService::State::drive_sync() {
 
 void NetworkService::State::log_sync_progress(const net::BlockSync::Progress& progress) {
   const int64_t now = now_ns();
-  if (!progress.syncing || now - last_progress_log < std::chrono::nanoseconds(kProgressLogInterval).count())
+  if (!progress.syncing) {
+    // The download caught up since the last progress line: say so, with the 100% a reader
+    // waits for. A node that never fell behind logs nothing.
+    if (last_progress_log != 0) {
+      last_progress_log = 0;
+      log_info(LogComponent::sync, "block download done",
+               {kv("progress", "100.0%"), kv("blocks", progress.tip_height),
+                kv("headers", progress.tip_height), kv("peers", progress.peers)});
+    }
+    return;
+  }
+  // best_header_height is at least tip_height.
+  const uint64_t tenth =
+      progress.best_header_height == 0 ? 0 : progress.tip_height * 10 / progress.best_header_height;
+  const bool first = last_progress_log == 0;
+  if (!first && tenth == last_progress_tenth &&
+      now - last_progress_log < std::chrono::nanoseconds(kProgressLogInterval).count())
     return;
   last_progress_log = now;
-  const double percent = progress.best_header_height == 0
-                             ? 100.0
-                             : 100.0 * static_cast<double>(progress.tip_height) /
-                                   static_cast<double>(progress.best_header_height);
-  spdlog::info("sync height={} headers={} progress={:.1f}% rate={:.1f} blocks/s eta={} peers={} in_flight={}",
-               progress.tip_height, progress.best_header_height, percent, progress.blocks_per_second,
-               progress.eta_seconds ? std::to_string(*progress.eta_seconds) + "s" : std::string("unknown"),
-               progress.peers, progress.blocks_in_flight);
+  last_progress_tenth = tenth;
+  log_info(LogComponent::sync, "block download",
+           {kv("progress", progress_percent(progress.tip_height, progress.best_header_height)),
+            kv("blocks", progress.tip_height), kv("headers", progress.best_header_height),
+            kv("rate", fmt::format("{:.1f}blk/s", progress.blocks_per_second)),
+            kv("eta", progress.eta_seconds ? format_duration(*progress.eta_seconds) : std::string("unknown")),
+            kv("peers", progress.peers), kv("in_flight", progress.blocks_in_flight)});
 }
 
 asio::awaitable<Result<Bytes>> NetworkService::State::request_one(net::PeerId peer,
@@ -702,7 +719,8 @@ void NetworkService::State::submit_relayed_block(const net::PeerId& peer, const 
   remember(gossip_blocks, gossip_blocks_order, hash, kMaxRememberedBlocks);
   auto verdict = node.chain_manager().submit_block(block);
   if (!verdict) {
-    spdlog::critical("the chain state store failed: {}; stopping", verdict.error().message);
+    log_critical(LogComponent::chain, "the chain state store failed; stopping",
+                 {kv("error", verdict.error().message)});
     node.request_stop();
     return;
   }

@@ -11,13 +11,13 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
-#include <spdlog/spdlog.h>
 
 #include "net/address_group.h"
 #include "net/coro.h"  // first: its pragmas must precede Asio's coroutine code
 #include "net/identify.h"
 #include "net/multiformats.h"
 #include "net/node_key.h"
+#include "node/logging.h"
 #include "node/network_state.h"
 
 namespace cairn {
@@ -53,7 +53,7 @@ NetworkService::State::State(Node& node_, P2pOptions options_)
       block_topic(net::block_topic(network)),
       vote_topic(net::vote_topic(network)) {}
 
-void NetworkService::State::log(const std::string& message) const { spdlog::info("net {}", message); }
+void NetworkService::State::log(const std::string& message) const { log_info(LogComponent::net, message); }
 
 Status NetworkService::State::open() {
   const std::filesystem::path dir = node.options().paths.network_datadir;
@@ -65,7 +65,8 @@ Status NetworkService::State::open() {
     store = std::move(*loaded);
     for (const net::Ban& ban : store.bans()) bans.ban(ban.target, ban.reason, ban.until, now_unix());
   } else {
-    spdlog::warn("net peer store unreadable, starting with an empty one: {}", loaded.error().message);
+    log_warn(LogComponent::net, "peer store unreadable, starting with an empty one",
+             {kv("error", loaded.error().message)});
   }
 
   std::vector<net::Multiaddr> bootstrap;
@@ -88,7 +89,9 @@ Status NetworkService::State::open() {
   host_options.max_inbound = options.max_inbound;
   // Room for feelers, Kademlia's and gossipsub's own dials above the full-relay target.
   host_options.max_outbound = options.max_outbound * 2 + 4;
-  host_options.log = [](const std::string& message) { spdlog::debug("net {}", message); };
+  host_options.log = [](const std::string& message) {
+    log_debug(LogComponent::net, message, {kv("from", "host")});
+  };
   std::weak_ptr<State> weak = weak_from_this();
   host_options.on_connected = [weak](const net::ConnectionInfo& info) {
     if (auto self = weak.lock()) self->on_connected(info);
@@ -122,7 +125,8 @@ Status NetworkService::State::open() {
       return Error{ErrorCode::invalid_argument, "--p2p-listen " + text + ": " + address.error().message};
     auto bound = host->listen(*address);
     if (!bound) return Error{bound.error().code, "--p2p-listen " + text + ": " + bound.error().message};
-    spdlog::info("net listening on {}/p2p/{}", bound->to_string(), host->peer_id().to_base58());
+    log_info(LogComponent::net, "listening",
+             {kv("address", bound->to_string() + "/p2p/" + host->peer_id().to_base58())});
   }
 
   register_protocols();
@@ -134,13 +138,17 @@ Status NetworkService::State::open() {
     if (auto self = weak.lock()) return self->host->peer_record(peer);
     return std::nullopt;
   };
-  gossip_options.log = [](const std::string& message) { spdlog::debug("gossip {}", message); };
+  gossip_options.log = [](const std::string& message) {
+    log_debug(LogComponent::net, message, {kv("from", "gossip")});
+  };
   CAIRN_TRY(gossip,
             net::GossipsubService::create(io, host, std::move(gossip_key), std::move(gossip_options)));
 
   net::KademliaServiceOptions kad_options;
   kad_options.protocol = "/cairn/" + std::string(network_name(network)) + "/kad/1.0.0";
-  kad_options.log = [](const std::string& message) { spdlog::debug("kad {}", message); };
+  kad_options.log = [](const std::string& message) {
+    log_debug(LogComponent::net, message, {kv("from", "kad")});
+  };
   CAIRN_TRY(kad, net::KademliaService::create(io, host, std::move(kad_options)));
 
   if (options.mdns) {
@@ -158,7 +166,7 @@ Status NetworkService::State::open() {
     if (created) {
       mdns = std::move(*created);
     } else {
-      spdlog::warn("net mDNS unavailable: {}", created.error().message);
+      log_warn(LogComponent::net, "mDNS unavailable", {kv("error", created.error().message)});
     }
   }
 
@@ -240,8 +248,9 @@ void NetworkService::State::on_connected(const net::ConnectionInfo& info) {
     const MutexLock lock(mutex);
     peers.insert_or_assign(info.peer, PeerEntry(info, net::address_group(info.remote_ip), done));
   }
-  spdlog::debug("net connected peer={} {} {}", info.peer.to_base58(), direction_name(info.direction),
-                info.remote.to_string());
+  log_debug(LogComponent::net, "connected",
+            {kv("peer", info.peer.to_base58()), kv("direction", direction_name(info.direction)),
+             kv("remote", info.remote.to_string())});
   auto self = shared_from_this();
   const net::PeerId peer = info.peer;
   asio::co_spawn(
@@ -266,7 +275,7 @@ void NetworkService::State::on_disconnected(const net::ConnectionInfo& info, con
     peers.erase(it);
   }
   limits.remove_peer(info.peer);
-  spdlog::info("net peer disconnected peer={} reason=\"{}\"", short_id(info.peer), reason);
+  log_info(LogComponent::net, "peer disconnected", {kv("peer", short_id(info.peer)), kv("reason", reason)});
   if (was_ready) sync_peer_removed(info.peer);
 }
 
@@ -318,7 +327,7 @@ asio::awaitable<Status> write_frame(net::Stream& stream, const Bytes& message) {
 asio::awaitable<void> finish_stream(net::Stream& stream) {
   // The exchange is over either way: a close that fails changes nothing for it.
   const Status closed = co_await stream.close();
-  if (!closed) spdlog::debug("net stream close: {}", closed.error().message);
+  if (!closed) log_debug(LogComponent::net, "stream close failed", {kv("error", closed.error().message)});
 }
 
 asio::awaitable<void> NetworkService::State::handshake_outbound(net::PeerId peer) {
@@ -371,7 +380,7 @@ bool NetworkService::State::handshake_completed(const net::PeerId& peer, const n
   const net::StatusMessage ours = our_status();
   if (auto reason = net::incompatibility(ours, status)) {
     // Not misbehaviour: another network or version is an honest peer we cannot use.
-    spdlog::info("net incompatible peer={} reason=\"{}\"", peer.to_base58(), *reason);
+    log_info(LogComponent::net, "incompatible peer", {kv("peer", peer.to_base58()), kv("reason", *reason)});
     handshake_failed(peer, "incompatible: " + *reason);
     return false;
   }
@@ -398,8 +407,9 @@ bool NetworkService::State::handshake_completed(const net::PeerId& peer, const n
     misbehaved(peer, net::Misbehavior::incompatible_handshake, "a second, different status");
     return false;
   }
-  spdlog::info("net peer ready peer={} address={} agent=\"{}\" height={}{}", short_id(peer), address,
-               status.user_agent.substr(0, 64), status.best_height, feeler ? " (feeler)" : "");
+  log_info(LogComponent::net, "peer ready",
+           {kv("peer", short_id(peer)), kv("address", address), kv("agent", status.user_agent.substr(0, 64)),
+            kv("height", status.best_height), kv("feeler", feeler)});
   if (feeler) {
     host->disconnect(peer, "feeler connection done");
     return true;
@@ -410,7 +420,8 @@ bool NetworkService::State::handshake_completed(const net::PeerId& peer, const n
       io,
       [self, peer]() -> asio::awaitable<void> {
         if (auto added = co_await self->gossip->add_peer(peer); !added) {
-          spdlog::debug("net gossip add_peer {}: {}", peer.to_base58(), added.error().message);
+          log_debug(LogComponent::net, "gossip add_peer failed",
+                    {kv("peer", peer.to_base58()), kv("error", added.error().message)});
         }
         if (auto info = self->host->peer_info(peer)) {
           self->learn_addresses(peer, info->listen_addrs, net::PeerSource::discovery);
@@ -505,7 +516,8 @@ asio::awaitable<Result<net::PeerId>> NetworkService::State::dial(net::DialCandid
     }
   }
   if (!dialled) {
-    spdlog::debug("net dial {} failed: {}", candidate.address.to_string(), dialled.error().message);
+    log_debug(LogComponent::net, "dial failed",
+              {kv("address", candidate.address.to_string()), kv("error", dialled.error().message)});
     co_return dialled.error();
   }
   const net::PeerId peer = *dialled;
@@ -645,7 +657,8 @@ void NetworkService::State::save_peer_store() {
     store_dirty = false;
   }
   if (auto saved = copy.save(peer_store_path); !saved) {
-    spdlog::warn("net cannot save the peer store {}: {}", peer_store_path.string(), saved.error().message);
+    log_warn(LogComponent::net, "cannot save the peer store",
+             {kv("file", peer_store_path.string()), kv("error", saved.error().message)});
   }
 }
 
@@ -668,15 +681,16 @@ void NetworkService::State::misbehaved(const net::PeerId& peer, net::Misbehavior
       store_dirty = true;
     }
   }
-  spdlog::warn("net misbehaviour peer={} group={} reason={} detail=\"{}\" score={}{}", peer.to_base58(),
-               group, net::to_string(reason), detail.substr(0, 200), verdict.score,
-               verdict.banned ? " BANNED" : "");
+  log_warn(LogComponent::net, "misbehaviour",
+           {kv("peer", peer.to_base58()), kv("group", group), kv("reason", net::to_string(reason)),
+            kv("detail", detail.substr(0, 200)), kv("score", verdict.score), kv("banned", verdict.banned)});
   if (verdict.banned) host->disconnect(peer, "banned: " + std::string(net::to_string(reason)));
 }
 
 bool NetworkService::State::admit_gossip(const net::PeerId& peer, net::ProtocolKind kind) {
   if (limits.admit(peer, kind, now_ns())) return true;
-  spdlog::debug("net rate limit: dropped a {} message from {}", net::to_string(kind), peer.to_base58());
+  log_debug(LogComponent::net, "rate limit: message dropped",
+            {kv("kind", net::to_string(kind)), kv("peer", peer.to_base58())});
   return false;
 }
 
@@ -905,7 +919,8 @@ Status NetworkService::ban(const std::string& target, const std::string& reason)
       if (matches) to_close.push_back(peer);
     }
   }
-  spdlog::warn("net banned {} by the operator: {}", ban_target->key, reason);
+  log_warn(LogComponent::net, "banned by the operator",
+           {kv("target", ban_target->key), kv("reason", reason)});
   if (state_->stopping.load()) return {};
   for (const net::PeerId& peer : to_close)
     state_->host->disconnect(peer, "banned by the operator: " + reason);
@@ -926,7 +941,7 @@ Status NetworkService::unban(const std::string& target) {
     if (lifted) state_->store_dirty = true;
   }
   if (!lifted) return Error{ErrorCode::not_found, "no ban of " + target};
-  spdlog::info("net unbanned {}", target);
+  log_info(LogComponent::net, "unbanned", {kv("target", target)});
   return {};
 }
 

@@ -58,7 +58,8 @@ inline constexpr std::chrono::milliseconds kPeerLoopInterval{500};
 inline constexpr std::chrono::seconds kPingInterval{60};
 inline constexpr std::chrono::minutes kPeerStoreSaveInterval{5};
 inline constexpr std::chrono::minutes kDiscoveryInterval{5};
-// Sync progress lines while blocks are being downloaded.
+// Sync progress lines while blocks are being downloaded: one at least this often, and one
+// whenever the percentage enters another tenth (so a fast download shows its progress too).
 inline constexpr std::chrono::seconds kProgressLogInterval{10};
 // Blocks remembered as received by gossip (not republished) and first-seen times kept.
 inline constexpr size_t kMaxRememberedBlocks = 1024;
@@ -241,6 +242,7 @@ struct NetworkService::State : std::enable_shared_from_this<State> {
   std::deque<BlockHash> announced_order;
   bool relaying = false;  // a gossip message is being validated: its router forwards it
   int64_t last_progress_log = 0;
+  uint64_t last_progress_tenth = 0;  // of the last progress line
 };
 
 // Tells the network about tip changes on the chain thread: the status snapshot, and the

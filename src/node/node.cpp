@@ -7,11 +7,10 @@
 #include <thread>
 #include <variant>
 
-#include <spdlog/spdlog.h>
-
 #include "chain/miner.h"
 #include "consensus/block_rules.h"
 #include "consensus/finality.h"
+#include "node/logging.h"
 #include "primitives/address.h"
 #include "storage/rocksdb_store.h"
 #include "storage/schema.h"
@@ -108,14 +107,17 @@ Result<std::unique_ptr<Node>> Node::open(const ResolvedNodeOptions& options,
     node->protection_ = std::make_unique<SlashingProtection>(std::move(protection));
     node->validator_ =
         std::make_unique<Validator>(std::move(validator->key), *node->protection_, params.genesis_hash);
-    spdlog::info("validator key={} protection={}", node->validator_->voting_key().hex(),
-                 validator->protection_file.string());
+    log_info(LogComponent::validator, "validator key loaded",
+             {kv("key", node->validator_->voting_key().hex()),
+              kv("protection", validator->protection_file.string())});
   }
 
   const BlockNode& tip = node->chain_->tip();
-  spdlog::info("chain opened network={} datadir={} height={} tip={} mode={}",
-               network_name(options.paths.network), dir.string(), tip.height(), short_hash(tip.hash),
-               options.prune_depth == 0 ? "archive" : "pruned(" + std::to_string(options.prune_depth) + ")");
+  log_info(LogComponent::chain, "chain opened",
+           {kv("network", network_name(options.paths.network)), kv("datadir", dir.string()),
+            kv("height", tip.height()), kv("tip", short_hash(tip.hash)),
+            kv("mode", options.prune_depth == 0 ? "archive"
+                                                : "pruned(" + std::to_string(options.prune_depth) + ")")});
   node->tip_changed();
   return node;
 }
@@ -145,15 +147,15 @@ Result<std::optional<Block>> Node::new_candidate(const OutputLock& to) {
   if (auto* refused = std::get_if<BlockRejection>(&checked)) {
     // The pools admit only what the next block may include, so this is a bug (or a rule
     // the pools do not model). Say so loudly and mine an empty block rather than none.
-    spdlog::error("block template refused reason={} message={}; mining an empty block",
-                  to_string(refused->reason), refused->message);
+    log_error(LogComponent::miner, "block template refused; mining an empty block",
+              {kv("reason", to_string(refused->reason)), kv("message", refused->message)});
     tmpl.transactions.clear();
     tmpl.votes.clear();
     tmpl.fees = 0;
     CAIRN_TRY(checked, checked_candidate(tmpl));
     if (auto* again = std::get_if<BlockRejection>(&checked)) {
-      spdlog::error("empty block template refused reason={} message={}", to_string(again->reason),
-                    again->message);
+      log_error(LogComponent::miner, "empty block template refused",
+                {kv("reason", to_string(again->reason)), kv("message", again->message)});
       return std::optional<Block>();
     }
   }
@@ -208,12 +210,15 @@ Result<Node::Slice> Node::mine_slice(std::optional<Candidate>& candidate, const 
   CAIRN_TRY(auto verdict, chain_->submit_block(block));
   if (verdict) {
     // Our own template refused: a bug, not a peer's fault. Say so loudly and go on.
-    spdlog::error("mined block refused reason={} message={}", to_string(verdict->reason), verdict->message);
+    log_error(LogComponent::miner, "mined block refused",
+              {kv("reason", to_string(verdict->reason)), kv("message", verdict->message)});
     return Slice::searching;
   }
   const BlockHash hash = block_hash(block.header);
-  spdlog::info("mined block height={} hash={} time={} transactions={} votes={}", block.header.height,
-               short_hash(hash), block.header.timestamp, block.transactions.size() - 1, block.votes.size());
+  log_info(
+      LogComponent::miner, "mined block",
+      {kv("height", block.header.height), kv("hash", short_hash(hash)), kv("time", block.header.timestamp),
+       kv("transactions", block.transactions.size() - 1), kv("votes", block.votes.size())});
   if (mined != nullptr) *mined = hash;
   return Slice::mined;
 }
@@ -263,8 +268,9 @@ void Node::tip_changed() {
   if (finalized != finalized_height_) {
     finalized_height_ = finalized;
     const BlockNode* node = chain_->at_height(finalized);
-    spdlog::info("finalized height={} hash={} tip={}", finalized, node ? short_hash(node->hash) : "?",
-                 chain_->tip().height());
+    log_info(LogComponent::chain, "finalized",
+             {kv("height", finalized), kv("hash", node ? short_hash(node->hash) : "?"),
+              kv("tip", chain_->tip().height())});
   }
 }
 
@@ -277,7 +283,7 @@ void Node::validator_duty() {
   // After a restart the record may show this epoch signed already: never sign it again.
   if (auto signed_votes = protection_->find(validator_->voting_key());
       signed_votes && signed_votes->max_target_epoch >= epoch) {
-    spdlog::info("validator already signed epoch={} (slashing protection record)", epoch);
+    log_info(LogComponent::validator, "already signed (slashing protection record)", {kv("epoch", epoch)});
     return;
   }
   const BlockNode* checkpoint = chain_->at_height(epoch * params.epoch_length);
@@ -286,17 +292,20 @@ void Node::validator_duty() {
     // Not (yet) a validator, or nothing to vote for: the normal state before a bond takes
     // effect. A failed protection record write is the one real failure.
     if (vote.error().code == ErrorCode::io) {
-      spdlog::error("validator cannot vote epoch={}: {}", epoch, vote.error().message);
+      log_error(LogComponent::validator, "cannot vote",
+                {kv("epoch", epoch), kv("error", vote.error().message)});
     } else {
-      spdlog::info("validator not voting epoch={}: {}", epoch, vote.error().message);
+      log_info(LogComponent::validator, "not voting",
+               {kv("epoch", epoch), kv("reason", vote.error().message)});
     }
     return;
   }
   ++votes_cast_;
   const VoteReject admitted = vote_pool_->add(*vote, *chain_);
-  spdlog::info("validator voted epoch={} target={} source_epoch={} source={} pool={}", vote->target_epoch,
-               short_hash(vote->target_hash), vote->source_epoch, short_hash(vote->source_hash),
-               admitted == VoteReject::none ? "added" : to_string(admitted));
+  log_info(LogComponent::validator, "voted",
+           {kv("epoch", vote->target_epoch), kv("target", short_hash(vote->target_hash)),
+            kv("source_epoch", vote->source_epoch), kv("source", short_hash(vote->source_hash)),
+            kv("pool", admitted == VoteReject::none ? "added" : to_string(admitted))});
   if (admitted == VoteReject::none) {
     for (const auto& observer : vote_observers_) observer(*vote);
   }
@@ -423,9 +432,11 @@ void Node::mine_step() {
 
 Status Node::run(const std::atomic<bool>& stop) {
   if (options_.mine) {
-    spdlog::info("mining threads={} to={}", options_.mine_threads,
-                 options_.mine_to == kBurnLock ? "burn (regtest default; set --mine-to)"
-                                               : encode_address(options_.paths.network, options_.mine_to));
+    log_info(
+        LogComponent::miner, "mining",
+        {kv("threads", options_.mine_threads),
+         kv("to", options_.mine_to == kBurnLock ? "burn (regtest default; set --mine-to)"
+                                                : encode_address(options_.paths.network, options_.mine_to))});
   }
   {
     const std::lock_guard lock(post_mutex_);
@@ -451,7 +462,8 @@ Status Node::run(const std::atomic<bool>& stop) {
   io_.poll();
   draining_ = false;
   run_stop_ = nullptr;
-  spdlog::info("stopping height={} tip={}", chain_->tip().height(), short_hash(chain_->tip().hash));
+  log_info(LogComponent::node, "stopping",
+           {kv("height", chain_->tip().height()), kv("tip", short_hash(chain_->tip().hash))});
   if (failure_) return *failure_;
   return {};
 }

@@ -5,11 +5,11 @@
 // vote per epoch, guarded by the slashing-protection record. The peer-to-peer network
 // joins with its issue; JSON-RPC methods reach the chain state through the executor.
 //
-// Lifecycle: open() takes the data directory (RocksDB's lock refuses a second process),
-// checks the schema and recovers the chain state (a crash leaves it at a block boundary;
-// see docs/chain.md "Durability"); run() serves until `stop` is raised or request_stop()
-// is called, then returns with everything acknowledged durable. Logs go to spdlog's
-// default logger.
+// Lifecycle: open() takes the data directory (RocksDB's lock refuses a second process;
+// cairnd takes <network datadir>/cairnd.lock before that), checks the schema and recovers
+// the chain state (a crash leaves it at a block boundary; see docs/chain.md "Durability");
+// run() serves until `stop` is raised or request_stop() is called, then returns with
+// everything acknowledged durable. Logs go to the components' loggers (node/logging.h).
 //
 // Threading: the chain state (ChainManager, Mempool, VotePool, the miner) belongs to the
 // chain thread, the one that calls run(). run() drives a boost::asio::io_context: the miner

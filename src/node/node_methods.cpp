@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "net/host.h"
+#include "node/logging.h"
 #include "primitives/address.h"
 #include "rpc/chain_json.h"
 
@@ -237,6 +238,100 @@ rpc::MethodSpec miner_get_info(Node& node) {
   return m;
 }
 
+// ---- node_*_log_level(s) ------------------------------------------------------------------
+
+json log_levels_json() {
+  json levels = json::object();
+  for (const auto& [component, level] : log_levels()) levels[component] = level;
+  return json{{"levels", std::move(levels)}};
+}
+
+json level_names_schema(std::string description) {
+  return {{"type", "string"},
+          {"enum", {"trace", "debug", "info", "warning", "error", "critical", "off"}},
+          {"description", std::move(description)}};
+}
+
+json log_levels_schema() {
+  json properties = json::object();
+  json required = json::array();
+  for (LogComponent component : kLogComponents) {
+    properties[std::string(component_name(component))] = level_names_schema("the component's level");
+    required.push_back(std::string(component_name(component)));
+  }
+  return {{"type", "object"},
+          {"required", {"levels"}},
+          {"additionalProperties", false},
+          {"properties",
+           {{"levels",
+             {{"type", "object"},
+              {"required", std::move(required)},
+              {"additionalProperties", false},
+              {"properties", std::move(properties)}}}}}};
+}
+
+json example_levels(std::string_view changed, std::string_view level) {
+  json levels = json::object();
+  for (LogComponent component : kLogComponents) {
+    const std::string name(component_name(component));
+    levels[name] = changed.empty() || name == changed ? std::string(level) : std::string("info");
+  }
+  return json{{"levels", std::move(levels)}};
+}
+
+rpc::MethodSpec node_get_log_levels() {
+  rpc::MethodSpec m;
+  m.name = "node_get_log_levels";
+  m.group = rpc::MethodGroup::admin_group;
+  m.summary = "The log level of every component (chain, net, sync, ...)";
+  m.result_name = "log_levels";
+  m.result_schema = log_levels_schema();
+  m.examples = {{"defaults", json::object(), example_levels("", "info")}};
+  m.handler = [](const json&, const rpc::CallContext&) -> MethodResult { return log_levels_json(); };
+  return m;
+}
+
+rpc::MethodSpec node_set_log_level() {
+  rpc::MethodSpec m;
+  m.name = "node_set_log_level";
+  m.group = rpc::MethodGroup::admin_group;
+  m.summary = "Changes a component's log level (or every component's) until the node stops";
+  m.description =
+      "As --log-level does at start-up; the change is not saved. Returns every component's level after the "
+      "change.";
+  json components = json::array();
+  for (LogComponent component : kLogComponents) components.push_back(std::string(component_name(component)));
+  // The level first: an optional parameter cannot come before a required one.
+  m.params = {
+      {"level", "the new level", level_names_schema("the new level"), true, std::nullopt},
+      {"component",
+       "the component; every component when absent",
+       {{"type", "string"}, {"enum", std::move(components)}},
+       false,
+       std::nullopt},
+  };
+  m.result_name = "log_levels";
+  m.result_schema = log_levels_schema();
+  m.examples = {
+      {"debug the network", {{"component", "net"}, {"level", "debug"}}, example_levels("net", "debug")}};
+  m.handler = [](const json& params, const rpc::CallContext&) -> MethodResult {
+    const auto level = log_level_from_name(params.at("level").get<std::string>());
+    if (!level) return RpcError{error_code::invalid_params, "level: unknown level", std::nullopt};
+    std::optional<LogComponent> component;
+    if (params.contains("component") && !params.at("component").is_null()) {
+      component = component_from_name(params.at("component").get<std::string>());
+      if (!component)
+        return RpcError{error_code::invalid_params, "component: unknown component", std::nullopt};
+    }
+    set_log_level(component, *level);
+    log_info(LogComponent::node, "log level changed",
+             {kv("component", component ? component_name(*component) : std::string_view("all")),
+              kv("level", log_level_name(*level))});
+    return log_levels_json();
+  };
+  return m;
+}
+
 }  // namespace
 
 SyncProgress sync_progress(uint64_t height, uint64_t best_known_height) {
@@ -260,6 +355,8 @@ Status register_node_methods(rpc::Registry& registry, Node& node, NodeInfoSource
   CAIRN_TRY_STATUS(registry.add(node_stop(node)));
   CAIRN_TRY_STATUS(registry.add(miner_generate(node)));
   CAIRN_TRY_STATUS(registry.add(miner_get_info(node)));
+  CAIRN_TRY_STATUS(registry.add(node_get_log_levels()));
+  CAIRN_TRY_STATUS(registry.add(node_set_log_level()));
   return {};
 }
 

@@ -1,6 +1,7 @@
 // The node_* and miner_* JSON-RPC methods (notes/rpc-methods.md, docs/rpc.md): node_get_info
 // (version, uptime, tip, finality, peers, sync progress), node_stop [admin], miner_generate
-// [admin, regtest only] and miner_get_info.
+// [admin, regtest only], miner_get_info, and node_get_log_levels / node_set_log_level
+// [admin] (node/logging.h).
 //
 // The handlers may be called on any thread: they reach chain state through Node::call() and
 // Node::generate(), which queue the work on the chain thread and block the caller until it
@@ -43,7 +44,8 @@ struct SyncProgress {
 // Progress from the tip height towards the best known height (the tip's when that is lower).
 SyncProgress sync_progress(uint64_t height, uint64_t best_known_height);
 
-// Adds node_get_info, node_stop, miner_generate and miner_get_info. `node` (and the
+// Adds node_get_info, node_stop, miner_generate, miner_get_info, node_get_log_levels and
+// node_set_log_level. `node` (and the
 // sources' captures) must outlive the registry. An Error only for a spec the registry
 // refuses (a programming error).
 Status register_node_methods(rpc::Registry& registry, Node& node, NodeInfoSources sources = {});

@@ -1,19 +1,25 @@
 // The command-line and config-file options every cairnd and cairn run understands
 // (DESIGN.md "What a user gets"): the network, the data dir and the service addresses.
 //
-// Options come from the command line and, with --config FILE, from a TOML file whose keys
-// are the long flag names (`network = "regtest"`, `rpc-listen = "127.0.0.1:8645"`); flags
-// win over the file. validate() turns the raw strings into checked values with messages a
-// user can act on.
+// cairnd's options come from four places, each winning over the next: command-line flags,
+// environment variables (CAIRN_RPC_LISTEN for --rpc-listen; lists comma-separated), a TOML
+// file (--config FILE, else <datadir>/cairnd.toml when it exists) whose keys are the long
+// flag names (`network = "regtest"`, `rpc-user = ["alice:admin:..."]`), and the defaults.
+// load_node_config() merges them, remembering where each value came from (--print-config
+// shows it); resolve_node_options() turns the raw strings into checked values with messages
+// a user can act on. `cairn` reads only flags and its own --config file.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "consensus/params.h"
+#include "node/logging.h"
 #include "primitives/lock.h"
 #include "primitives/network.h"
 #include "util/result.h"
@@ -43,6 +49,11 @@ uint16_t default_rpc_port(Network net);
 inline constexpr size_t kDefaultP2pMaxInbound = 64;
 inline constexpr size_t kDefaultP2pMaxOutbound = 8;
 inline constexpr size_t kMaxP2pConnections = 1'000;
+// rpc/server.h's defaults (options.cpp checks that they agree) and the flags' bound.
+inline constexpr size_t kDefaultRpcMaxConnections = 256;
+inline constexpr size_t kDefaultRpcMaxWebSockets = 128;
+inline constexpr size_t kDefaultRpcMaxInFlight = 64;
+inline constexpr size_t kMaxRpcConnections = 100'000;
 
 // Raw option values as parsed.
 struct CommonOptions {
@@ -52,23 +63,28 @@ struct CommonOptions {
 
 struct NodeOptions {
   CommonOptions common;
+  std::string config;                   // --config FILE (not a config-file key)
+  bool print_config = false;            // print the effective configuration and exit
   std::vector<std::string> p2p_listen;  // multiaddrs, e.g. /ip4/0.0.0.0/tcp/8644
   std::vector<std::string> bootstrap;   // multiaddrs with /p2p/<peer id>
   bool no_p2p = false;
-  size_t max_inbound = 0;   // 0: the default
-  size_t max_outbound = 0;  // 0: the default
+  size_t max_inbound = kDefaultP2pMaxInbound;
+  size_t max_outbound = kDefaultP2pMaxOutbound;
   bool mdns = false;
   std::string rpc_listen;
   std::vector<std::string> rpc_users;          // NAME:GROUP:SALT$HASH
   bool rpc_public = false;                     // serve `public` methods without credentials
   std::vector<std::string> rpc_allow_hosts;    // extra accepted Host header values
   std::vector<std::string> rpc_allow_origins;  // extra accepted WebSocket Origins
-  size_t rpc_max_connections = 0;              // 0: the server's default
-  size_t rpc_max_websockets = 0;               // 0: the server's default
-  size_t rpc_max_in_flight = 0;                // 0: the server's default
+  size_t rpc_max_connections = kDefaultRpcMaxConnections;
+  size_t rpc_max_websockets = kDefaultRpcMaxWebSockets;
+  size_t rpc_max_in_flight = kDefaultRpcMaxInFlight;
   std::string rpc_tls_cert;
   std::string rpc_tls_key;
   bool no_rpc = false;
+  std::string metrics_listen;  // HOST:PORT of a listener serving only /metrics (empty: none)
+  std::string explorer_dir;    // empty: the installed or source tree's explorer/
+  bool no_explorer = false;
   bool mine = false;
   std::string mine_to;            // address the coinbase pays
   unsigned mine_threads = 1;      // nonce-search threads
@@ -79,7 +95,13 @@ struct NodeOptions {
   std::string validator_key;
   std::string validator_password_file;
   std::string slashing_protection;
-  std::string checkpoint;  // HEIGHT:HASH
+  std::string checkpoint;               // HEIGHT:HASH
+  std::vector<std::string> log_levels;  // LEVEL or COMPONENT=LEVEL
+  std::string log_file;
+  size_t log_max_size_mb = kDefaultLogMaxSizeMb;
+  size_t log_max_files = kDefaultLogMaxFiles;
+  bool log_stderr = false;     // force stderr on (also with --log-file)
+  bool no_log_stderr = false;  // force it off
 };
 
 // Checked values every component reads.
@@ -139,6 +161,12 @@ struct ResolvedNodeOptions {
   P2pOptions p2p;
   HostPort rpc_listen;  // == rpc.listen
   RpcOptions rpc;
+  // A second listener that serves /metrics to anyone who reaches it (Prometheus on another
+  // host); without it /metrics is served on the RPC listener to loopback and admin callers.
+  std::optional<HostPort> metrics_listen;
+  // The explorer's static files, served at / of the RPC listener (docs/explorer.md).
+  bool explorer = true;
+  std::optional<std::filesystem::path> explorer_dir;  // nullopt: the default search
   bool mine = false;
   // What the coinbase pays to. Required with --mine, except on regtest, where it defaults
   // to kBurnLock (nobody can spend it: regtest coins are worthless anyway).
@@ -158,6 +186,7 @@ struct ResolvedNodeOptions {
   std::filesystem::path slashing_protection;
   // Replaces the network's compiled-in weak-subjectivity checkpoint (consensus/params.h).
   std::optional<WeakSubjectivityCheckpoint> checkpoint;
+  LogSettings log;
 };
 
 // "HEIGHT:HASH" (the hash as 64 hex digits) as a weak-subjectivity checkpoint.
@@ -176,5 +205,54 @@ Result<ResolvedNodeOptions> resolve_node_options(const NodeOptions& options);
 
 // The --rpc-* flags against the resolved listen address.
 Result<RpcOptions> resolve_rpc_options(const NodeOptions& options, const HostPort& listen);
+
+// ---- Configuration sources (flags > environment > file > defaults) -------------------------
+
+enum class ConfigSource { default_value, file, env, flag };
+std::string_view config_source_name(ConfigSource source);  // default, file, env, flag
+
+// The file read when no --config (nor CAIRN_CONFIG) is given, if it exists.
+inline constexpr const char* kDefaultConfigFileName = "cairnd.toml";
+inline constexpr const char* kEnvPrefix = "CAIRN_";
+// A config file larger than this is refused (it is a few dozen keys).
+inline constexpr uintmax_t kMaxConfigFileBytes = 1024 * 1024;
+
+// One option's effective value and where it came from.
+struct ConfigEntry {
+  std::string key;  // the long flag name without dashes, also the TOML key
+  std::string help;
+  bool is_flag = false;
+  bool is_list = false;
+  bool is_integer = false;
+  std::vector<std::string> values;  // a flag's is "true" or "false"
+  ConfigSource source = ConfigSource::default_value;
+  std::string origin;  // "command line", "CAIRN_RPC_LISTEN", "/etc/cairn/cairnd.toml line 3"
+};
+
+struct NodeConfig {
+  NodeOptions options;                        // the merged raw values
+  std::vector<ConfigEntry> entries;           // every config key, in flag order
+  std::optional<std::filesystem::path> file;  // the config file read, if any
+  bool file_is_default = false;               // it was <datadir>/cairnd.toml
+};
+
+// Looks up an environment variable (tests pass their own).
+using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
+std::optional<std::string> process_environment(const std::string& name);
+// `rpc-listen` → `CAIRN_RPC_LISTEN`.
+std::string config_env_name(std::string_view key);
+
+// Parses cairnd's command line (args without the program name), reads the environment and
+// the config file and merges them. Errors name the flag, variable or file and line: a TOML
+// syntax error, an unknown key, a value of the wrong type, a value a flag refuses.
+Result<NodeConfig> load_node_config(const std::vector<std::string>& args, const EnvLookup& env);
+
+// resolve_node_options() on the merged values, its errors saying where a value came from.
+Result<ResolvedNodeOptions> resolve_node_config(const NodeConfig& config);
+
+// The effective configuration as a TOML file: every key with its value, its help and its
+// source as comments; derived defaults (datadir, rpc-listen, p2p-listen) as resolved. It is
+// itself a valid config file giving the same resolved options.
+std::string render_config_toml(const NodeConfig& config, const ResolvedNodeOptions& resolved);
 
 }  // namespace cairn

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <thread>
@@ -15,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include "net/host.h"
+#include "node/metrics.h"
 #include "node/net_methods.h"
 #include "node/node_methods.h"
 #include "rpc/auth.h"
@@ -27,7 +29,9 @@
 #include "rpc/dispatcher.h"
 #include "rpc/openrpc.h"
 #include "rpc/rate_limit.h"
+#include "rpc/static_site.h"
 #include "rpc/subscriptions.h"
+#include "util/metrics.h"
 
 namespace cairn {
 
@@ -178,6 +182,7 @@ const rpc::Registry& NodeMethods::registry() const { return state_->registry; }
 
 struct RpcService::State {
   Node* node = nullptr;
+  NetworkService* network = nullptr;
   std::unique_ptr<NodeMethods> methods;
   std::optional<rpc::Authenticator> authenticator;
   std::unique_ptr<rpc::RateLimiter> limiter;
@@ -187,13 +192,22 @@ struct RpcService::State {
   asio::io_context io;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
   std::unique_ptr<rpc::Server> server;
+  std::unique_ptr<rpc::Server> metrics_server;  // --metrics-listen
+  std::optional<rpc::StaticSite> explorer;      // immutable once serving
   std::thread io_thread;
   bool stopped = false;
+
+  std::string metrics_page() const {
+    return render_node_metrics(*node, network, RpcFigures{server->stats(), dispatcher->latencies()});
+  }
+  rpc::Page metrics_response() const {
+    return rpc::Page{200, metrics::kTextContentType, metrics_page(), {{"Cache-Control", "no-store"}}};
+  }
 };
 
 namespace {
 
-Result<std::vector<asio::ip::tcp::endpoint>> listen_endpoints(const HostPort& listen) {
+Result<std::vector<asio::ip::tcp::endpoint>> listen_endpoints(const HostPort& listen, const char* flag) {
   // "localhost" is both loopbacks; anything else is an address (options.cpp checked it).
   if (listen.host == "localhost") {
     return std::vector<asio::ip::tcp::endpoint>{{asio::ip::address_v4::loopback(), listen.port},
@@ -202,7 +216,8 @@ Result<std::vector<asio::ip::tcp::endpoint>> listen_endpoints(const HostPort& li
   boost::system::error_code ec;
   const auto address = asio::ip::make_address(listen.host, ec);
   if (ec)
-    return Error{ErrorCode::invalid_argument, "--rpc-listen: '" + listen.host + "' is not an IP address"};
+    return Error{ErrorCode::invalid_argument,
+                 std::string(flag) + ": '" + listen.host + "' is not an IP address"};
   return std::vector<asio::ip::tcp::endpoint>{{address, listen.port}};
 }
 
@@ -217,13 +232,82 @@ std::vector<std::string> allowed_hosts(const RpcOptions& options) {
   return hosts;
 }
 
+// Where the explorer's files are looked for without --explorer-dir: installed next to the
+// executable (<prefix>/bin/cairnd -> <prefix>/share/cairn/explorer), then the source tree's.
+std::vector<std::filesystem::path> default_explorer_dirs() {
+  std::vector<std::filesystem::path> dirs;
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) dirs.push_back(exe.parent_path().parent_path() / "share" / "cairn" / "explorer");
+#ifdef CAIRN_SOURCE_EXPLORER_DIR
+  dirs.emplace_back(CAIRN_SOURCE_EXPLORER_DIR);
+#endif
+  return dirs;
+}
+
+// The explorer to serve: --explorer-dir's (an Error when it cannot be read), or the first
+// default directory that holds an index.html (nullopt, with a warning, when none does).
+Result<std::optional<rpc::StaticSite>> open_explorer(const ResolvedNodeOptions& options) {
+  if (!options.explorer) return std::optional<rpc::StaticSite>{};
+  if (options.explorer_dir) {
+    auto site = rpc::StaticSite::open(*options.explorer_dir);
+    if (!site) return Error{site.error().code, "--explorer-dir: " + site.error().message};
+    return std::optional<rpc::StaticSite>(std::move(*site));
+  }
+  std::string looked;
+  for (const auto& dir : default_explorer_dirs()) {
+    looked += (looked.empty() ? "" : ", ") + dir.string();
+    std::error_code ec;
+    if (!std::filesystem::exists(dir / "index.html", ec)) continue;
+    auto site = rpc::StaticSite::open(dir);
+    if (site) return std::optional<rpc::StaticSite>(std::move(*site));
+    spdlog::warn("rpc: explorer in {} not served: {}", dir.string(), site.error().message);
+  }
+  spdlog::warn("rpc: no explorer found (looked in {}); / is not served (see --explorer-dir)", looked);
+  return std::optional<rpc::StaticSite>{};
+}
+
+// The --metrics-listen listener: /metrics for anyone who reaches it, nothing else.
+rpc::ServerOptions metrics_server_options(RpcService::State* raw, const RpcOptions& rpc_options) {
+  rpc::ServerOptions o;
+  // Every Host: the page is public on this listener, so a rebinding page could read nothing
+  // its own visitor could not.
+  o.allowed_hosts = {"*"};
+  o.pages = [raw](const rpc::PageRequest& request) -> std::optional<rpc::Page> {
+    if (request.path != kMetricsPath) return std::nullopt;
+    return raw->metrics_response();
+  };
+  o.authenticate = [](std::optional<std::string_view>, std::string_view remote_ip, bool) {
+    return std::optional<rpc::Caller>(rpc::Caller{"anonymous", false, std::string(remote_ip)});
+  };
+  o.admit = [raw](std::string_view client) { return raw->limiter->admit(client); };
+  o.handler = [](std::string, rpc::CallContext, std::function<void(std::optional<std::string>)> done) {
+    const json error = {
+        {"jsonrpc", "2.0"},
+        {"error",
+         {{"code", rpc::error_code::unavailable},
+          {"message", "this listener serves GET /metrics only; JSON-RPC is on --rpc-listen"}}},
+        {"id", nullptr}};
+    done(error.dump());
+  };
+  o.max_connections = kMetricsListenerMaxConnections;
+  o.max_websocket_connections = 0;  // every upgrade is refused
+  o.max_in_flight = 1;
+  if (rpc_options.tls_cert && rpc_options.tls_key) {
+    o.tls = rpc::TlsOptions{rpc_options.tls_cert->string(), rpc_options.tls_key->string()};
+  }
+  return o;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<RpcService>> RpcService::start(Node& node, const RpcOptions& options,
                                                       NetworkService* network) {
   auto state = std::make_unique<State>();
   state->node = &node;
+  state->network = network;
   CAIRN_TRY(state->methods, NodeMethods::create(node, network));
+  CAIRN_TRY(state->explorer, open_explorer(node.options()));
 
   rpc::AuthConfig auth;
   for (const std::string& line : options.users) {
@@ -240,7 +324,7 @@ Result<std::unique_ptr<RpcService>> RpcService::start(Node& node, const RpcOptio
   state->dispatcher = std::make_unique<rpc::Dispatcher>(state->methods->registry());
 
   rpc::ServerOptions server_options;
-  CAIRN_TRY(server_options.listen, listen_endpoints(options.listen));
+  CAIRN_TRY(server_options.listen, listen_endpoints(options.listen, "--rpc-listen"));
   server_options.allowed_hosts = allowed_hosts(options);
   server_options.allowed_origins = options.allow_origins;
   if (options.max_connections) server_options.max_connections = *options.max_connections;
@@ -262,6 +346,28 @@ Result<std::unique_ptr<RpcService>> RpcService::start(Node& node, const RpcOptio
     asio::post(raw->workers, [raw, body = std::move(body), context = std::move(context),
                               done = std::move(done)] { done(raw->dispatcher->handle(body, context)); });
   };
+  server_options.pages = [raw](const rpc::PageRequest& request) -> std::optional<rpc::Page> {
+    if (request.path == kMetricsPath) {
+      // Loopback callers (the operator's own Prometheus or curl) and admins only: the page
+      // tells a stranger about the node's load and peers.
+      if (!request.remote_is_loopback) {
+        std::optional<rpc::Caller> caller;
+        if (request.authorization) {
+          caller = raw->authenticator->authenticate(request.authorization, request.remote_ip, false);
+        }
+        if (!caller || !caller->admin) {
+          return rpc::Page{
+              403,
+              "text/plain; charset=utf-8",
+              "/metrics is served to loopback callers and admin credentials; see --metrics-listen\n",
+              {}};
+        }
+      }
+      return raw->metrics_response();
+    }
+    if (raw->explorer) return raw->explorer->serve(request);
+    return std::nullopt;
+  };
 
   state->work.emplace(state->io.get_executor());
   auto server = rpc::Server::start(state->io, std::move(server_options));
@@ -271,11 +377,36 @@ Result<std::unique_ptr<RpcService>> RpcService::start(Node& node, const RpcOptio
                  "--rpc-listen " + options.listen.to_string() + ": " + server.error().message};
   }
   state->server = std::move(*server);
+  if (const auto& metrics_listen = node.options().metrics_listen) {
+    rpc::ServerOptions metrics_options = metrics_server_options(raw, options);
+    auto endpoints = listen_endpoints(*metrics_listen, "--metrics-listen");
+    if (!endpoints) {
+      rpc::remove_cookie(state->cookie_file);
+      return endpoints.error();
+    }
+    metrics_options.listen = std::move(*endpoints);
+    auto metrics_server = rpc::Server::start(state->io, std::move(metrics_options));
+    if (!metrics_server) {
+      rpc::remove_cookie(state->cookie_file);
+      return Error{metrics_server.error().code,
+                   "--metrics-listen " + metrics_listen->to_string() + ": " + metrics_server.error().message};
+    }
+    state->metrics_server = std::move(*metrics_server);
+  }
   state->io_thread = std::thread([raw] { raw->io.run(); });
   for (const auto& endpoint : state->server->local_endpoints()) {
     spdlog::info("rpc: serving JSON-RPC on {}:{} (HTTP and WebSocket{}); cookie {}",
                  endpoint.address().to_string(), endpoint.port(), options.tls_cert ? ", TLS" : "",
                  state->cookie_file.string());
+  }
+  if (state->metrics_server) {
+    for (const auto& endpoint : state->metrics_server->local_endpoints()) {
+      spdlog::info("rpc: serving {} on {}:{} to anyone", kMetricsPath, endpoint.address().to_string(),
+                   endpoint.port());
+    }
+  }
+  if (state->explorer) {
+    spdlog::info("rpc: serving the explorer at / ({} files)", state->explorer->file_count());
   }
   return std::unique_ptr<RpcService>(new RpcService(std::move(state)));
 }
@@ -289,6 +420,7 @@ void RpcService::stop() {
   if (s.stopped) return;
   s.stopped = true;
   s.server->stop();
+  if (s.metrics_server) s.metrics_server->stop();
   s.work.reset();
   s.io.stop();
   if (s.io_thread.joinable()) s.io_thread.join();
@@ -299,7 +431,13 @@ void RpcService::stop() {
 std::vector<asio::ip::tcp::endpoint> RpcService::endpoints() const {
   return state_->server->local_endpoints();
 }
+std::vector<asio::ip::tcp::endpoint> RpcService::metrics_endpoints() const {
+  if (!state_->metrics_server) return {};
+  return state_->metrics_server->local_endpoints();
+}
 rpc::ServerStats RpcService::stats() const { return state_->server->stats(); }
+std::string RpcService::metrics_page() const { return state_->metrics_page(); }
+bool RpcService::serves_explorer() const { return state_->explorer.has_value(); }
 const rpc::Registry& RpcService::registry() const { return state_->methods->registry(); }
 
 }  // namespace cairn

@@ -8,6 +8,12 @@
 // thread through Node::call() (so a long miner_generate never stalls the server, and the
 // chain state keeps its single owner). Subscriptions are published from the chain thread.
 //
+// Pages (GET/HEAD) on the same listener: /metrics (node/metrics.h) for loopback callers and
+// admin credentials (403 to others), and the explorer's static files at every other path
+// (rpc/static_site.h) unless --no-explorer. With --metrics-listen a second listener serves
+// /metrics alone to anyone (404 elsewhere; no JSON-RPC, no WebSocket). Both settings are read
+// from node.options().
+//
 // Lifecycle: start() after Node::open() and before Node::run(); destroy (or stop()) after
 // run() returned and before the node: it stops the server, joins its threads and removes the
 // cookie.
@@ -16,6 +22,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -35,6 +42,10 @@ inline constexpr uint32_t kRpcRatePerSecond = 200;
 inline constexpr uint32_t kRpcRateBurst = 400;
 // Threads that parse and dispatch requests (and wait on the chain thread for chain reads).
 inline constexpr size_t kRpcWorkerThreads = 4;
+// The path of the metrics page, and the connections the --metrics-listen listener takes at
+// once (scrapers, not browsers).
+inline constexpr const char* kMetricsPath = "/metrics";
+inline constexpr size_t kMetricsListenerMaxConnections = 16;
 
 // Every method cairnd serves over `node`: chain_*, tx_*, address_*, mempool_*, finality_*,
 // staking_*, contract_*, node_*, miner_*, node_subscribe/node_unsubscribe and rpc.discover. What the
@@ -54,7 +65,13 @@ class RpcService {
 
   // The bound addresses (with the actual ports when the configured one was 0).
   std::vector<boost::asio::ip::tcp::endpoint> endpoints() const;
+  // The --metrics-listen listener's bound addresses; empty without it.
+  std::vector<boost::asio::ip::tcp::endpoint> metrics_endpoints() const;
   rpc::ServerStats stats() const;
+  // The /metrics page as a scrape gets it (thread-safe).
+  std::string metrics_page() const;
+  // Whether the explorer's files are served at / (found and enabled).
+  bool serves_explorer() const;
   const rpc::Registry& registry() const;
 
   // Stops the server, waits for its threads and removes the cookie. Idempotent.

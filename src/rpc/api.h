@@ -13,6 +13,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace cairn::rpc {
 
@@ -59,6 +61,30 @@ using AuthenticateFn = std::function<std::optional<Caller>(
 // Takes one token from the client's rate-limit bucket: false when it is empty (HTTP 429, or a
 // JSON-RPC rate_limited error on a WebSocket). Thread-safe.
 using AdmitFn = std::function<bool(std::string_view client)>;
+
+// A GET or HEAD request for something other than JSON-RPC: the explorer's files at / and
+// /metrics (DESIGN.md "API exposure": one HTTP server). The Host header has been checked;
+// authentication is the PageHandler's to decide (it gets what it needs here).
+struct PageRequest {
+  std::string_view path;   // the target before any '?': "/", "/metrics", "/app.js"
+  std::string_view query;  // after the '?', may be empty
+  std::optional<std::string_view> authorization;
+  std::optional<std::string_view> if_none_match;  // the If-None-Match field (cached pages)
+  std::string_view remote_ip;
+  bool remote_is_loopback = false;
+  bool head = false;  // HEAD: the server sends the headers of the page without its body
+};
+
+struct Page {
+  unsigned status = 200;
+  std::string content_type;  // e.g. "text/html; charset=utf-8"
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // extra fields, e.g. Cache-Control
+};
+
+// Answers a page request: the page (any status), or nullopt for the server's 404. Called on
+// the server's thread, so it must be quick (no waiting on the chain); thread-safe.
+using PageHandler = std::function<std::optional<Page>(const PageRequest& request)>;
 
 // JSON-RPC 2.0 error codes: the specification's, then Cairn's in the server-defined range
 // -32000..-32099.

@@ -1,6 +1,7 @@
 #include "rpc/dispatcher.h"
 
 #include <algorithm>
+#include <chrono>
 #include <exception>
 
 #include "rpc/schema.h"
@@ -70,7 +71,20 @@ std::variant<json, RpcError> bind_params(const MethodSpec& method, const json& p
 }
 
 Dispatcher::Dispatcher(const Registry& registry, DispatcherOptions options)
-    : registry_(registry), options_(options) {}
+    : registry_(registry), options_(options) {
+  for (const MethodSpec& method : registry_.methods()) {
+    latency_.emplace(method.name, std::make_unique<metrics::Histogram>(metrics::default_seconds_buckets()));
+  }
+}
+
+std::vector<std::pair<std::string, metrics::HistogramSnapshot>> Dispatcher::latencies() const {
+  std::vector<std::pair<std::string, metrics::HistogramSnapshot>> out;
+  for (const auto& [name, histogram] : latency_) {
+    metrics::HistogramSnapshot snapshot = histogram->snapshot();
+    if (snapshot.count > 0) out.emplace_back(name, std::move(snapshot));
+  }
+  return out;
+}
 
 std::optional<std::string> Dispatcher::handle(std::string_view body, const CallContext& context) const {
   auto parsed = parse_body(body, options_.limits);
@@ -89,7 +103,11 @@ std::optional<std::string> Dispatcher::handle(std::string_view body, const CallC
 std::optional<json> Dispatcher::run(const Call& call, const CallContext& context) const {
   if (const auto* bad = std::get_if<BadRequest>(&call)) return make_error_response(bad->id, bad->error);
   const Request& request = std::get<Request>(call);
+  const auto started = std::chrono::steady_clock::now();
   MethodResult result = invoke(request, context);
+  if (auto it = latency_.find(request.method); it != latency_.end()) {
+    it->second->observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  }
   // A notification is run, but even its errors are not answered (JSON-RPC 2.0 section 4.1).
   if (request.notification) return std::nullopt;
   if (auto* error = std::get_if<RpcError>(&result)) return make_error_response(request.id, *error);

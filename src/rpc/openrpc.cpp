@@ -127,8 +127,8 @@ error response (`id` null) as the body:
 | Check | HTTP status | Error |
 |---|---|---:|
 | `Host` header not allowed (see "Host and Origin") | 403 | -32002 |
-| target other than `/` | 404 | -32600 |
-| method other than `POST` | 405, with `Allow: POST` | -32600 |
+| `POST` to a target other than `/` | 404 | -32600 |
+| method other than `POST`, `GET` and `HEAD` (`GET` and `HEAD` serve the explorer and `/metrics`: docs/explorer.md, docs/metrics.md) | 405, with `Allow: GET, HEAD, POST` | -32600 |
 | `Content-Type` not `application/json` | 415 | -32600 |
 | body larger than the limit | 413 | -32006 |
 | header larger than the limit | 431 | -32006 |

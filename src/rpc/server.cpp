@@ -132,15 +132,16 @@ struct Server::Shared {
         rejected_connection_limit{0}, rejected_websocket_limit{0}, rejected_host{0}, rejected_origin{0},
         rejected_unauthorized{0}, rejected_rate_limited{0}, rejected_busy{0}, rejected_body_too_large{0},
         rejected_header_too_large{0}, rejected_bad_request{0}, timeouts{0}, read_timeouts{0},
-        subscribers_dropped{0};
+        subscribers_dropped{0}, page_requests{0};
   } counters;
 
   // An allowed_hosts entry with a port matches exactly; one without matches any port.
   bool host_allowed(std::string_view host) const {
     std::string_view name = host_without_port(host);
-    return std::any_of(
-        options.allowed_hosts.begin(), options.allowed_hosts.end(),
-        [&](const std::string& allowed) { return iequals(host, allowed) || iequals(name, allowed); });
+    return std::any_of(options.allowed_hosts.begin(), options.allowed_hosts.end(),
+                       [&](const std::string& allowed) {
+                         return allowed == "*" || iequals(host, allowed) || iequals(name, allowed);
+                       });
   }
   // Same-origin (http:// or https:// and an allowed host), or listed in allowed_origins.
   bool origin_allowed(std::string_view origin) const {
@@ -607,6 +608,8 @@ class HttpSession final : public ServerConnection, public std::enable_shared_fro
       co_return false;
     }
     if (websocket::is_upgrade(head)) co_return co_await upgrade(parser);
+    const bool page_verb = head.method() == http::verb::get || head.method() == http::verb::head;
+    if (page_verb && options.pages) co_return co_await serve_page(parser);
     if (head.target() != "/") {
       counters.rejected_bad_request.fetch_add(1);
       response_ = refuse(http::status::not_found, error_code::invalid_request, "not found: POST / only");
@@ -617,7 +620,7 @@ class HttpSession final : public ServerConnection, public std::enable_shared_fro
       counters.rejected_bad_request.fetch_add(1);
       Response res = refuse(http::status::method_not_allowed, error_code::invalid_request,
                             "method not allowed: JSON-RPC requests are POSTed");
-      res.set(http::field::allow, "POST");
+      res.set(http::field::allow, options.pages ? "GET, HEAD, POST" : "POST");
       response_ = std::move(res);
       co_await write_response();
       co_return false;
@@ -695,6 +698,85 @@ class HttpSession final : public ServerConnection, public std::enable_shared_fro
     const bool open = co_await write_response();
     busy_ = false;
     co_return open;
+  }
+
+  // A GET or HEAD for the PageHandler: admitted by the remote address's token bucket (pages
+  // are for anyone who reaches the listener; the handler decides who may see what), then
+  // answered with the handler's page, or 404. Whether the connection stays open.
+  asio::awaitable<bool> serve_page(http::request_parser<http::string_body>& parser) {
+    const ServerOptions& options = shared_->options;
+    auto& counters = shared_->counters;
+    SystemError ec;
+    beast::get_lowest_layer(stream_).expires_after(options.body_timeout);
+    co_await http::async_read(stream_, buffer_, parser, redirect(ec));  // a GET body is read and ignored
+    if (ec == http::error::body_limit) {
+      counters.rejected_body_too_large.fetch_add(1);
+      response_ = make_response(http::status::payload_too_large, parser.get().version(), false,
+                                error_body(error_code::limit_exceeded, "request body too large"));
+      co_await write_response();
+      co_return false;
+    }
+    if (ec) {
+      note_read_error(ec);
+      co_return false;
+    }
+    const Request request = parser.release();
+    const bool keep_alive = request.keep_alive() && !stop_requested_;
+    const bool head = request.method() == http::verb::head;
+    auto text = [&](http::status status, std::string body) {
+      Response res{status, request.version()};
+      res.set(http::field::content_type, "text/plain; charset=utf-8");
+      res.keep_alive(keep_alive);
+      res.body() = std::move(body);
+      res.prepare_payload();
+      return res;
+    };
+    if (!options.admit(remote_ip_)) {
+      counters.rejected_rate_limited.fetch_add(1);
+      response_ = text(http::status::too_many_requests, "rate limit exceeded\n");
+      response_.set(http::field::retry_after, "1");
+      co_return co_await write_response();
+    }
+    counters.page_requests.fetch_add(1);
+
+    const std::string_view target = sv(request.target());
+    const size_t question = target.find('?');
+    PageRequest page_request;
+    page_request.path = target.substr(0, question);
+    if (question != std::string_view::npos) page_request.query = target.substr(question + 1);
+    if (auto it = request.find(http::field::authorization); it != request.end())
+      page_request.authorization = sv(it->value());
+    if (auto it = request.find(http::field::if_none_match); it != request.end())
+      page_request.if_none_match = sv(it->value());
+    page_request.remote_ip = remote_ip_;
+    page_request.remote_is_loopback = remote_is_loopback_;
+    page_request.head = head;
+
+    std::optional<Page> page;
+    try {
+      page = options.pages(page_request);
+    } catch (const std::exception& e) {
+      page = Page{500, "text/plain; charset=utf-8", std::string("page failed: ") + e.what() + "\n", {}};
+    }
+    if (!page) {
+      counters.rejected_bad_request.fetch_add(1);
+      response_ = text(http::status::not_found, "not found\n");
+    } else {
+      Response res{static_cast<http::status>(page->status), request.version()};
+      if (!page->content_type.empty()) res.set(http::field::content_type, page->content_type);
+      for (const auto& [name, value] : page->headers) res.set(name, value);
+      res.keep_alive(keep_alive);
+      res.body() = std::move(page->body);
+      res.prepare_payload();
+      response_ = std::move(res);
+    }
+    if (head) {
+      // The headers of the GET, Content-Length included, without the body.
+      const uint64_t length = response_.body().size();
+      response_.body().clear();
+      response_.content_length(length);
+    }
+    co_return co_await write_response();
   }
 
   // Checks a WebSocket upgrade request and, when it passes, serves the WebSocket on this
@@ -908,6 +990,7 @@ ServerStats Server::stats() const {
   s.timeouts = c.timeouts.load();
   s.read_timeouts = c.read_timeouts.load();
   s.subscribers_dropped = c.subscribers_dropped.load();
+  s.page_requests = c.page_requests.load();
   return s;
 }
 

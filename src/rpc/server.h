@@ -58,11 +58,16 @@ struct ServerOptions {
   // Server::local_endpoints()).
   std::vector<boost::asio::ip::tcp::endpoint> listen;
   RequestHandler handler;
+  // GET and HEAD requests (any path), admitted by the remote IP address (`admit` with the
+  // address as the client); null: only POST / (JSON-RPC) and WebSocket upgrades. POST / stays
+  // JSON-RPC either way, and other methods get 405 with Allow.
+  PageHandler pages;
   AuthenticateFn authenticate;
   AdmitFn admit;
   // Host header values accepted, compared case-insensitively: "127.0.0.1:8645" or
   // "[::1]:8645" match exactly, a name without a port ("localhost") matches it on any port.
-  // Anything else gets 403: a DNS-rebinding page's Host is its own name.
+  // Anything else gets 403: a DNS-rebinding page's Host is its own name. "*" matches every
+  // Host: for a listener whose pages are public anyway (cairnd's --metrics-listen).
   std::vector<std::string> allowed_hosts;
   // WebSocket Origins accepted beyond the same-origin ones (http:// or https:// followed by
   // an allowed host). A request without Origin (not a browser) is accepted.
@@ -91,6 +96,7 @@ struct ServerStats {
   uint64_t websocket_open = 0;
   uint64_t http_requests = 0;       // HTTP requests handed to the RequestHandler
   uint64_t websocket_messages = 0;  // WebSocket messages handed to the RequestHandler
+  uint64_t page_requests = 0;       // GET/HEAD requests handed to the PageHandler
   uint64_t in_flight = 0;
   // Refusals, by reason.
   uint64_t rejected_connection_limit = 0;  // accepted, then closed at max_connections
@@ -102,7 +108,7 @@ struct ServerStats {
   uint64_t rejected_busy = 0;              // 503 / busy at max_in_flight
   uint64_t rejected_body_too_large = 0;    // 413, or an oversized WebSocket message
   uint64_t rejected_header_too_large = 0;  // 431
-  uint64_t rejected_bad_request = 0;       // 400, 404, 405, 415
+  uint64_t rejected_bad_request = 0;       // 400, 404 (pages included), 405, 415
   uint64_t timeouts = 0;                   // requests answered with error_code::timeout
   uint64_t read_timeouts = 0;              // connections cut off by header/body/idle timeouts
   uint64_t subscribers_dropped = 0;        // WebSocket queues that overflowed

@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -112,8 +113,25 @@ class KvReader {
 // taken, to any column, is visible through it.
 class KvSnapshot : public KvReader {};
 
+// What a storage engine reports about itself, for /metrics (docs/metrics.md).
+struct StoreStats {
+  struct ColumnStats {
+    std::string column;                     // column_name()
+    uint64_t live_data_bytes = 0;           // estimated size of the live data
+    uint64_t sst_files_bytes = 0;           // every SST file of the column, obsolete ones included
+    uint64_t memtable_bytes = 0;            // active and immutable memtables
+    uint64_t pending_compaction_bytes = 0;  // estimated bytes compaction still has to rewrite
+  };
+  std::vector<ColumnStats> columns;
+  uint64_t block_cache_usage_bytes = 0;  // the cache every column shares
+  uint64_t block_cache_capacity_bytes = 0;
+};
+
 class KvStore : public KvReader {
  public:
+  // The engine's statistics; nullopt for a store without any (the in-memory one).
+  // Thread-safe: may be called while another thread writes.
+  virtual std::optional<StoreStats> stats() const { return std::nullopt; }
   // Applies every operation of `batch` atomically: after a crash, and to every reader,
   // either all of it or none of it. With `sync`, returns only once this batch and every
   // earlier one are durable (survive power loss); without, they are durable at the next

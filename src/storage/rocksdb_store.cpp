@@ -164,8 +164,12 @@ class RocksSnapshot final : public KvSnapshot {
 class RocksStore final : public KvStore {
  public:
   // Takes ownership of `db` and `handles` (one per Column, in Column order).
-  RocksStore(std::unique_ptr<rocksdb::DB> db, std::vector<rocksdb::ColumnFamilyHandle*> handles)
-      : db_(std::move(db)), handles_(std::move(handles)), reader_(db_.get(), handles_, nullptr) {}
+  RocksStore(std::unique_ptr<rocksdb::DB> db, std::vector<rocksdb::ColumnFamilyHandle*> handles,
+             std::shared_ptr<rocksdb::Cache> cache)
+      : db_(std::move(db)),
+        handles_(std::move(handles)),
+        cache_(std::move(cache)),
+        reader_(db_.get(), handles_, nullptr) {}
   RocksStore(const RocksStore&) = delete;
   RocksStore& operator=(const RocksStore&) = delete;
   ~RocksStore() override {
@@ -203,9 +207,32 @@ class RocksStore final : public KvStore {
     return {};
   }
 
+  std::optional<StoreStats> stats() const override {
+    StoreStats stats;
+    auto property = [&](rocksdb::ColumnFamilyHandle* handle, const std::string& name) {
+      uint64_t value = 0;
+      return db_->GetIntProperty(handle, name, &value) ? value : 0;
+    };
+    for (Column c : kAllColumns) {
+      rocksdb::ColumnFamilyHandle* handle = reader_.handle(c);
+      StoreStats::ColumnStats column;
+      column.column = std::string(column_name(c));
+      column.live_data_bytes = property(handle, rocksdb::DB::Properties::kEstimateLiveDataSize);
+      column.sst_files_bytes = property(handle, rocksdb::DB::Properties::kTotalSstFilesSize);
+      column.memtable_bytes = property(handle, rocksdb::DB::Properties::kSizeAllMemTables);
+      column.pending_compaction_bytes =
+          property(handle, rocksdb::DB::Properties::kEstimatePendingCompactionBytes);
+      stats.columns.push_back(std::move(column));
+    }
+    stats.block_cache_usage_bytes = cache_->GetUsage();
+    stats.block_cache_capacity_bytes = cache_->GetCapacity();
+    return stats;
+  }
+
  private:
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  std::shared_ptr<rocksdb::Cache> cache_;
   RocksReader reader_;
 };
 
@@ -285,7 +312,7 @@ Result<std::unique_ptr<KvStore>> open_rocksdb_store(const std::filesystem::path&
   // Handles come back in the order of `families`: drop the default one's.
   db->DestroyColumnFamilyHandle(handles.front());
   handles.erase(handles.begin());
-  return std::unique_ptr<KvStore>(std::make_unique<RocksStore>(std::move(db), std::move(handles)));
+  return std::unique_ptr<KvStore>(std::make_unique<RocksStore>(std::move(db), std::move(handles), cache));
 }
 
 }  // namespace cairn

@@ -8,6 +8,7 @@
 
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -132,6 +133,30 @@ Result<Bytes> read_private_file(const std::filesystem::path& path, size_t max_by
   }
   bytes.resize(size);
   return bytes;
+}
+
+Result<FileLock> FileLock::acquire(const std::filesystem::path& path, std::string_view what) {
+  UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644));
+  if (fd.get() < 0) return io_error("open lock file", path);
+  while (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EINTR) continue;
+    if (errno != EWOULDBLOCK) return io_error("lock", path);
+    // The holder wrote its PID when it took the lock; it may be writing it just now.
+    std::array<char, 32> buf{};
+    const ssize_t n = ::pread(fd.get(), buf.data(), buf.size() - 1, 0);
+    long pid = 0;
+    if (n > 0 && std::sscanf(buf.data(), "%ld", &pid) == 1 && pid > 0) {
+      return Error{ErrorCode::invalid_argument,
+                   std::string(what) + " is in use by process " + std::to_string(pid)};
+    }
+    return Error{ErrorCode::invalid_argument, std::string(what) + " is in use by another process"};
+  }
+  if (::ftruncate(fd.get(), 0) != 0) return io_error("truncate lock file", path);
+  const std::string pid = std::to_string(::getpid()) + "\n";
+  if (::pwrite(fd.get(), pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
+    return io_error("write lock file", path);
+  }
+  return FileLock(std::move(fd), path);
 }
 
 }  // namespace cairn

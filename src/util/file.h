@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <string_view>
 #include <utility>
 
 #include "util/bytes.h"
@@ -48,5 +49,25 @@ Result<UniqueFd> open_private_file(const std::filesystem::path& path);
 // Reads the whole of a private file (open_private_file's checks), refusing one longer than
 // `max_bytes` (ErrorCode::limit, "'<path>' is N bytes, more than M").
 Result<Bytes> read_private_file(const std::filesystem::path& path, size_t max_bytes);
+
+// An exclusive advisory lock (flock) on a file, held until the object goes away (or the
+// process ends, however it ends: the kernel drops the lock). The holder's PID is written in
+// the file so that a refused process can say who holds it. The file itself stays behind:
+// removing it would let a third process lock a new file while a second still waits on the
+// old one. Move-only; not thread-safe.
+class FileLock {
+ public:
+  // Creates `path` if needed (mode 0644) and locks it without waiting. When another process
+  // holds it the Error (invalid_argument) reads "<what> is in use by process PID" (or "by
+  // another process" when the PID cannot be read); other failures are io Errors.
+  static Result<FileLock> acquire(const std::filesystem::path& path, std::string_view what);
+
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  FileLock(UniqueFd fd, std::filesystem::path path) : fd_(std::move(fd)), path_(std::move(path)) {}
+  UniqueFd fd_;
+  std::filesystem::path path_;
+};
 
 }  // namespace cairn

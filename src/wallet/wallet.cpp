@@ -460,7 +460,9 @@ Result<ScanResult> Wallet::scan(const WalletKeys& keys, ChainSource& chain, uint
   }
   WalletData copy = data_;
   ScanResult result;
+  uint64_t chains_after = kAllChains.size();
   for (const Chain chain_kind : kAllChains) {
+    --chains_after;
     std::optional<uint32_t> last_used;
     uint32_t gap = 0;
     for (uint32_t index = 0; gap < gap_limit && index <= kMaxChildIndex; ++index) {
@@ -479,6 +481,8 @@ Result<ScanResult> Wallet::scan(const WalletKeys& keys, ChainSource& chain, uint
         last_used = index;
         mark_used(copy, record);
       }
+      const uint64_t window_left = std::min<uint64_t>(gap_limit - gap, kMaxChildIndex - index);
+      result.totals.remaining = window_left + chains_after * gap_limit;
       if (progress) progress(result.totals);
     }
     (chain_kind == Chain::receive ? result.last_used_receive : result.last_used_change) = last_used;

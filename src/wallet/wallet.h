@@ -97,6 +97,10 @@ struct HistoryItem {
 struct ScanProgress {
   uint64_t scanned = 0;  // addresses asked about so far, both chains
   uint64_t found = 0;    // of which had history
+  // The fewest more addresses the scan must ask about: the rest of this chain's gap window
+  // and a whole window for each chain not yet begun. An address with history opens a new
+  // window, so this can grow; it is 0 exactly when the scan is done.
+  uint64_t remaining = 0;
 };
 using ScanProgressFn = std::function<void(const ScanProgress&)>;
 

@@ -230,7 +230,7 @@ with tempfile.TemporaryDirectory() as nodedir:
         try:
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline and node.poll() is None:
-                if "validator not voting" in open(log_path).read():
+                if 'validator msg="not voting"' in open(log_path).read():
                     break
                 time.sleep(0.1)
         finally:
@@ -241,7 +241,7 @@ with tempfile.TemporaryDirectory() as nodedir:
                 node.kill()
                 node.wait()
     text = open(log_path).read()
-    check("validator key=" in text and "validator not voting" in text,
+    check('validator msg="validator key loaded" key=' in text and 'validator msg="not voting"' in text,
           f"cairnd runs its validator duty with the loaded key: {text[-1500:]!r}")
     check(node.returncode == 0, f"cairnd with a validator key stops cleanly: {node.returncode}")
     wrong = os.path.join(nodedir, "wrong")

@@ -26,7 +26,7 @@ cairnd = sys.argv[1]
 rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 12
 seed = int(sys.argv[3]) if len(sys.argv) > 3 else int(time.time())
 rng = random.Random(seed)
-MINED = re.compile(r"mined block height=(\d+)")
+MINED = re.compile(r'miner msg="mined block" height=(\d+)')
 # Every wait in this test is bounded by this many seconds.
 WAIT_LIMIT = 60
 
@@ -87,7 +87,7 @@ with tempfile.TemporaryDirectory() as datadir:
             wait_for_blocks(log_path, 1, proc)
             second = subprocess.run([cairnd, "--network", "regtest", "--datadir", datadir],
                                     capture_output=True, text=True, timeout=WAIT_LIMIT)
-            check(second.returncode != 0 and "in use" in second.stderr,
+            check(second.returncode == 1 and f"is in use by process {proc.pid}" in second.stderr,
                   f"a second cairnd on the same data dir: {second.returncode} {second.stderr!r}")
         finally:
             proc.send_signal(signal.SIGTERM)
@@ -97,7 +97,7 @@ with tempfile.TemporaryDirectory() as datadir:
                 proc.kill()
                 code = proc.wait()
     check(code == 0, f"cairnd exit status {code} after SIGTERM")
-    check("stopping height=" in open(log_path).read(), "cairnd logs its clean stop")
+    check('node msg="stopping" height=' in open(log_path).read(), "cairnd logs its clean stop")
     status, _, report = check_chain(datadir)
     check(status == 0, f"after SIGTERM: --check-chain failed:\n{report}")
 

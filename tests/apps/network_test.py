@@ -368,7 +368,9 @@ def scenario_sync(root, nodes):
     # within the stall timeout (5 s) once the window stops moving.
     found = wait_until(lambda: fresh.stats()["misbehavior"].get("stalling", 0) >= 1, 30, 0.1)
     check(found, f"sync: the stopped peer was found stalling: {fresh.stats()['misbehavior']}")
-    check("sync height=" in fresh.log_text(), "sync: the download logs its progress")
+    progress = check_download_progress(fresh)
+    check(any(m.group(5) != "unknown" and float(m.group(4)) > 0 for m in progress),
+          f"sync: a progress line with a rate and an ETA: {[m.group(0) for m in progress]}")
     fresh.kill()
     stored = check_chain_height(fresh.datadir)
     log(f"sync: killed with {stored} blocks stored")
@@ -378,6 +380,7 @@ def scenario_sync(root, nodes):
     restarted = time.monotonic()
     done = wait_until(lambda: fresh.info()["best_hash"] == chain["best_hash"], 240, 0.2)
     check(done, f"sync: after the restart the fresh node reaches the tip (at {fresh.height()})")
+    check_download_progress(fresh, target)
     received = blocks_received(fresh)
     missing = target - stored
     log(f"sync: resumed from {stored} in {time.monotonic() - restarted:.1f} s, {received} blocks received "
@@ -387,6 +390,39 @@ def scenario_sync(root, nodes):
     # in flight to one peer: 4 x 16 blocks) arriving twice.
     check(missing <= received <= missing + 64,
           f"sync: after the restart {received} blocks were received for {missing} missing")
+
+
+DOWNLOAD_LINE = re.compile(r' sync msg="block download" progress=(\d+\.\d)% blocks=(\d+) headers=(\d+) '
+                           r'rate=(\d+\.\d)blk/s eta=(\d+h\d\dm|\d+m\d\ds|\d+s|unknown) ')
+DOWNLOAD_DONE = re.compile(r' sync msg="block download done" progress=100\.0% blocks=(\d+) headers=(\d+) ')
+
+
+def check_download_progress(node, target=None):
+    """The block download's log lines: each parses field by field, the count of blocks only
+    climbs, and the percentage is blocks of headers; with a target, the last line says 100.0%
+    at it. Returns the progress lines' matches."""
+    def lines():
+        return [line for line in node.log_text().splitlines() if ' sync msg="block download' in line]
+    if target is not None:
+        wait_until(lambda: any(DOWNLOAD_DONE.search(line) for line in lines()), 30, 0.1)
+    shown = lines()
+    progress = [DOWNLOAD_LINE.search(line) for line in shown if 'msg="block download" ' in line]
+    check(progress and all(progress), f"sync: the download logs its progress, field by field: {shown[:3]}")
+    if not progress or not all(progress):
+        return []
+    blocks = [int(m.group(2)) for m in progress]
+    check(blocks == sorted(blocks), f"sync: the blocks in the progress lines only climb: {blocks}")
+    for m in progress:
+        done, headers = int(m.group(2)), int(m.group(3))
+        expected = 100.0 if done >= headers else int(done * 1000 // headers) / 10
+        check(float(m.group(1)) == expected, f"sync: {m.group(0).strip()} is {done} of {headers}")
+    log(f"sync: progress lines {[m.group(1) + '% eta=' + m.group(5) for m in progress]}")
+    if target is not None:
+        end = DOWNLOAD_DONE.search(shown[-1])
+        check(end is not None and int(end.group(1)) == target,
+              f"sync: the last download line says 100.0% at height {target}: {shown[-1]}")
+        log(f"sync: then {shown[-1].split(' sync ')[-1]}")
+    return progress
 
 
 # ---- partition ------------------------------------------------------------------------------
@@ -618,8 +654,8 @@ def scenario_consensus(root, nodes):
     heights = [n.height() for n in validators]
     log(f"consensus: {samples} samples, heights {heights}, worst finalized gap {worst_gap} epochs")
     for n in validators:
-        mined = len(re.findall(r"mined block height=", n.log_text()))
-        voted = len(re.findall(r"validator voted epoch=", n.log_text()))
+        mined = len(re.findall(r'miner msg="mined block" height=', n.log_text()))
+        voted = len(re.findall(r'validator msg="voted" epoch=', n.log_text()))
         check(mined > 0 and voted > 0, f"consensus: {n.name} mined {mined} blocks and voted {voted} times")
         stats = n.stats()
         check(not n.rpc("net_get_bans") and stats["bans"] == 0,

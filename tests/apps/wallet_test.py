@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import pty
+import re
 import select
 import shutil
 import signal
@@ -326,6 +327,29 @@ def scenario_multisig(nd, burn):
     check(all(i["witness_kind"] == "lock" for i in tx["inputs"]), "the multisig inputs reveal the lock")
 
 
+SCAN_LINE = re.compile(r"^scanning: progress=(\d+\.\d)% checked=(\d+) found=(\d+) rate=(\d+\.\d)addr/s "
+                       r"eta=(\d+h\d\dm|\d+m\d\ds|\d+s|unknown)$")
+
+
+def check_scan_progress(stderr, checked, found):
+    """The restore scan's progress lines (not a terminal: every 10 addresses and the last) parse,
+    count up, and end at 100.0% with every address checked and an ETA of 0s."""
+    lines = [line for line in stderr.splitlines() if line.startswith("scanning:")]
+    parsed = [SCAN_LINE.match(line) for line in lines]
+    check(lines and all(parsed), f"restore shows its progress on stderr, field by field: {lines}")
+    if not lines or not all(parsed):
+        return
+    counts = [int(m.group(2)) for m in parsed]
+    check(counts == sorted(counts) and len(counts) >= checked // 10, f"a line every 10 addresses: {counts}")
+    percents = [float(m.group(1)) for m in parsed]
+    check(all(0 <= p < 100 for p in percents[:-1]), f"below 100% until the end: {percents}")
+    last = parsed[-1]
+    check(last.group(1) == "100.0" and int(last.group(2)) == checked and int(last.group(3)) == found,
+          f"the last line: 100.0%, {checked} checked, {found} found: {lines[-1]}")
+    check(float(last.group(4)) > 0 and last.group(5) == "0s", f"the last line: a rate, and an ETA of 0s: {lines[-1]}")
+    log(f"restore progress: {len(lines)} lines, {percents[0]}% .. {lines[-1]}")
+
+
 def scenario_restore(burn):
     """Fund receive indexes 0, 19 and 38 and change index 5; restore from the phrase in a
     fresh directory and find every one of them and the same balance."""
@@ -357,7 +381,7 @@ def scenario_restore(burn):
     if done.returncode != 0:
         return
     doc = json.loads(done.stdout)
-    check("scanning" in done.stderr, f"restore shows its progress on stderr: {done.stderr[-300:]!r}")
+    check_scan_progress(done.stderr, checked=85, found=4)
     found = {(a["chain"], a["index"]): a["address"] for a in doc["used_addresses"]}
     for position, address in targets.items():
         check(found.get(position) == address, f"restore finds {position} ({address}): {sorted(found)}")

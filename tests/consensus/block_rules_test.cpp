@@ -3,20 +3,14 @@
 #include <gtest/gtest.h>
 
 #include "consensus/pow.h"
+#include "consensus/seal.h"
 
 namespace cairn {
 namespace {
 
-const ConsensusParams& regtest() { return consensus_params(Network::regtest); }
+using test::seal;
 
-// Recomputes the roots and searches a nonce (about two hashes at regtest's limit).
-void seal(Block& b) {
-  b.header.tx_root = compute_tx_root(b);
-  b.header.witness_root = compute_witness_root(b);
-  b.header.vote_root = compute_vote_root(b);
-  b.header.nonce = 0;
-  while (!check_pow(b.header)) ++b.header.nonce;
-}
+const ConsensusParams& regtest() { return consensus_params(Network::regtest); }
 
 Transaction coinbase(uint64_t height) {
   Transaction cb;

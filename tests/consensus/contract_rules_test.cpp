@@ -4,9 +4,12 @@
 
 #include "consensus/block_rules.h"
 #include "consensus/pow.h"
+#include "consensus/seal.h"
 
 namespace cairn {
 namespace {
+
+using test::seal;
 
 const BlockLimits& limits() { return consensus_params(Network::regtest).limits; }
 
@@ -98,14 +101,6 @@ TEST(ContractRules, StorageDeposit) {
 }
 
 // ---- check_block: the block's contract rules --------------------------------------------
-
-void seal(Block& b) {
-  b.header.tx_root = compute_tx_root(b);
-  b.header.witness_root = compute_witness_root(b);
-  b.header.vote_root = compute_vote_root(b);
-  b.header.nonce = 0;
-  while (!check_pow(b.header)) ++b.header.nonce;
-}
 
 Block block_with(std::vector<Transaction> txs) {
   const ConsensusParams& params = consensus_params(Network::regtest);

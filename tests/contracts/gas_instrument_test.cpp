@@ -1,5 +1,5 @@
-// Gas vectors (docs/contracts.md §3, worked out by hand in the table below; the arithmetic
-// is in /work/notes/h-doc-engine.md) and the shape of the instrumented module.
+// Gas vectors (docs/contracts.md §3, worked out by hand in the table below) and the shape of
+// the instrumented module.
 #include "contracts/gas_instrument.h"
 
 #include <gtest/gtest.h>

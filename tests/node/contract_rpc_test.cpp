@@ -5,15 +5,11 @@
 // the contract; a filter naming another network's address is refused. Every contract_*
 // method is called here, its result checked against its schema.
 #include <chrono>
-#include <cstdio>
-#include <cstdlib>
 #include <filesystem>
-#include <future>
 #include <memory>
 #include <optional>
 #include <set>
 #include <string>
-#include <thread>
 #include <utility>
 
 #include <gtest/gtest.h>
@@ -21,8 +17,7 @@
 
 #include "chain/regtest_fixture.h"
 #include "contracts/wat.h"
-#include "node/network_service.h"
-#include "node/rpc_service.h"
+#include "node/running_node.h"
 #include "primitives/address.h"
 #include "rpc/contract_methods.h"
 #include "rpc/cookie.h"
@@ -69,40 +64,21 @@ std::string request(const std::string& method, const json& params = json::object
 
 class ContractRpcTest : public ::testing::Test {
  protected:
+  static test::RunningNodeOptions rpc_options() {
+    test::RunningNodeOptions options;
+    options.rpc = true;
+    return options;
+  }
+
   void SetUp() override {
-    ResolvedNodeOptions options;
-    options.paths = ResolvedPaths{Network::regtest, dir_.path(), dir_.path() / "regtest"};
-    std::filesystem::create_directories(options.paths.network_datadir);
-    options.rpc.listen = HostPort{"127.0.0.1", 0};
-    options.rpc_listen = options.rpc.listen;
-    auto opened = Node::open(options);
-    ASSERT_TRUE(opened.ok()) << opened.error().to_string();
-    node_ = std::move(*opened);
-    auto started = RpcService::start(*node_, options.rpc, nullptr);
+    auto started = test::RunningNode::start(dir_.path(), rpc_options());
     ASSERT_TRUE(started.ok()) << started.error().to_string();
-    service_ = std::move(*started);
-    port_ = service_->endpoints().at(0).port();
-    auto cookie = rpc::read_cookie(options.paths.network_datadir / rpc::kCookieFileName);
+    node_ = std::move(*started);
+    port_ = node_->rpc().endpoints().at(0).port();
+    auto cookie = rpc::read_cookie(dir_.path() / "regtest" / rpc::kCookieFileName);
     ASSERT_TRUE(cookie.ok()) << cookie.error().to_string();
     admin_auth_ = basic_auth(cookie->user, cookie->password);
     http_ = std::make_unique<HttpClient>(port_);
-    std::packaged_task<Status()> run([this] { return node_->run(stop_); });
-    ran_ = run.get_future();
-    loop_ = std::thread(std::move(run));
-  }
-
-  void TearDown() override {
-    if (node_) node_->request_stop();
-    if (loop_.joinable()) {
-      if (ran_.wait_for(kWait) != std::future_status::ready) {
-        std::fprintf(stderr, "ContractRpcTest: Node::run did not return within the bound\n");
-        std::abort();
-      }
-      loop_.join();
-    }
-    if (service_) service_->stop();
-    service_.reset();
-    node_.reset();
   }
 
   json call(const std::string& method, const json& params = json::object()) {
@@ -116,8 +92,8 @@ class ContractRpcTest : public ::testing::Test {
     EXPECT_TRUE(response.is_object() && response.contains("result"))
         << method << " " << params.dump() << " -> " << response.dump();
     if (!response.is_object() || !response.contains("result")) return json();
-    const auto violation =
-        rpc::schema_violation(service_->registry().find(method)->result_schema, response["result"], "result");
+    const auto violation = rpc::schema_violation(node_->rpc().registry().find(method)->result_schema,
+                                                 response["result"], "result");
     EXPECT_FALSE(violation) << method << ": " << violation.value_or("");
     called_.insert(method);
     return response["result"];
@@ -137,7 +113,7 @@ class ContractRpcTest : public ::testing::Test {
     tx.outputs = {
         TxOut{funding.outputs[0].value - value - kGasLimit * kGasPrice - 10'000, test::miner_lock()}};
     tx.payload = Payload{kind, std::move(body)};
-    test::sign_with_key0(tx, funding, node_->params().genesis_hash);
+    test::sign_with_key0(tx, funding, node_->node().params().genesis_hash);
     return tx;
   }
 
@@ -149,14 +125,10 @@ class ContractRpcTest : public ::testing::Test {
   }
 
   TempDir dir_;
-  std::unique_ptr<Node> node_;
-  std::unique_ptr<RpcService> service_;
+  std::unique_ptr<test::RunningNode> node_;
   uint16_t port_ = 0;
   std::string admin_auth_;
   std::unique_ptr<HttpClient> http_;
-  std::atomic<bool> stop_{false};
-  std::future<Status> ran_;
-  std::thread loop_;
   std::set<std::string> called_;  // methods that answered with a schema-valid result
 };
 
@@ -164,7 +136,7 @@ TEST_F(ContractRpcTest, MethodsAndTheEventsTopicServeAContractMinedThroughTheNod
   const Bytes code = contracts::testing::wat(kCounter);
   const ContractId id = contract_id(account_of(test::miner_lock()), Hash256{}, contract_code_hash(code));
   const std::string address = encode_address(Network::regtest, contract_account(id));
-  mine(node_->params().coinbase_maturity + 3);
+  mine(node_->node().params().coinbase_maturity + 3);
 
   WsClient ws(port_);
   ASSERT_TRUE(ws.connect());
@@ -230,7 +202,7 @@ TEST_F(ContractRpcTest, MethodsAndTheEventsTopicServeAContractMinedThroughTheNod
   EXPECT_EQ(call("contract_get", {{"contract", std::string(64, '1')}})["error"]["code"],
             rpc::error_code::not_found);
   // Every contract method the node serves was called above (rpc_service_test leaves them here).
-  for (const rpc::MethodSpec& method : service_->registry().methods()) {
+  for (const rpc::MethodSpec& method : node_->rpc().registry().methods()) {
     if (method.name.starts_with("contract_")) {
       EXPECT_TRUE(called_.contains(method.name)) << method.name;
     }

@@ -98,13 +98,15 @@ class NodeMethodsTest : public ::testing::Test {
   Status ran_;
 };
 
-TEST_F(NodeMethodsTest, RegistersFourMethodsInTheirGroups) {
+TEST_F(NodeMethodsTest, RegistersSixMethodsInTheirGroups) {
   start(Network::regtest);
-  ASSERT_EQ(registry_.methods().size(), 4u);
+  ASSERT_EQ(registry_.methods().size(), 6u);
   EXPECT_EQ(registry_.find("node_get_info")->group, rpc::MethodGroup::public_group);
   EXPECT_EQ(registry_.find("miner_get_info")->group, rpc::MethodGroup::public_group);
   EXPECT_EQ(registry_.find("node_stop")->group, rpc::MethodGroup::admin_group);
   EXPECT_EQ(registry_.find("miner_generate")->group, rpc::MethodGroup::admin_group);
+  EXPECT_EQ(registry_.find("node_get_log_levels")->group, rpc::MethodGroup::admin_group);
+  EXPECT_EQ(registry_.find("node_set_log_level")->group, rpc::MethodGroup::admin_group);
   // A second registration is refused (the names are taken).
   EXPECT_FALSE(register_node_methods(registry_, *node_).ok());
 }

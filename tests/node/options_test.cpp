@@ -151,6 +151,16 @@ TEST(RpcOptions, LoopbackNeedsNoUsersAndRpcIsOnByDefault) {
   EXPECT_FALSE(parse({"--no-rpc"}).value().rpc.enabled);
 }
 
+TEST(RpcOptions, TheMetricsListenerNeedsTheRpcService) {
+  auto both = parse({"--no-rpc", "--metrics-listen", "127.0.0.1:9100"});
+  ASSERT_FALSE(both.ok());
+  EXPECT_NE(both.error().message.find("--metrics-listen needs the RPC service"), std::string::npos)
+      << both.error().message;
+  auto metrics = parse({"--metrics-listen", "127.0.0.1:9100"});
+  ASSERT_TRUE(metrics.ok()) << metrics.error().message;
+  EXPECT_EQ(metrics->metrics_listen->to_string(), "127.0.0.1:9100");
+}
+
 TEST(RpcOptions, ANonLoopbackListenNeedsAUser) {
   auto open = parse({"--rpc-listen", "0.0.0.0:8645"});
   ASSERT_FALSE(open.ok());
@@ -193,7 +203,7 @@ TEST(RpcOptions, OriginsNeedASchemeAndConnectionCapsAreBounded) {
   EXPECT_EQ(ok->rpc.max_connections, size_t{2000});
   EXPECT_EQ(ok->rpc.max_websockets, size_t{1500});
   EXPECT_EQ(ok->rpc.max_in_flight, size_t{512});
-  EXPECT_FALSE(parse({}).value().rpc.max_connections);
+  EXPECT_EQ(parse({}).value().rpc.max_connections, kDefaultRpcMaxConnections);  // the server's default
   auto bad = parse({"--rpc-allow-origin", "explorer.example.org"});
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.error().message.find("--rpc-allow-origin"), std::string::npos);
@@ -230,13 +240,17 @@ TEST(NodeOptions, ConfigFileIsReadAndFlagsOverrideIt) {
     std::ofstream f(path);
     f << "network = \"testnet\"\nrpc-listen = \"127.0.0.1:9000\"\n";
   }
-  auto from_file = parse({"--config", path.string()});
-  ASSERT_TRUE(from_file.ok());
-  EXPECT_EQ(from_file->paths.network, Network::testnet);
-  EXPECT_EQ(from_file->rpc_listen.port, 9000);
-  auto overridden = parse({"--config", path.string(), "--rpc-listen", "127.0.0.1:9001"});
+  // The file is read by load_node_config (tests/node/config_test.cpp has the rest).
+  const EnvLookup no_env = [](const std::string&) { return std::optional<std::string>(); };
+  auto from_file = load_node_config({"--config", path.string()}, no_env);
+  ASSERT_TRUE(from_file.ok()) << from_file.error().message;
+  auto resolved = resolve_node_config(*from_file);
+  ASSERT_TRUE(resolved.ok());
+  EXPECT_EQ(resolved->paths.network, Network::testnet);
+  EXPECT_EQ(resolved->rpc_listen.port, 9000);
+  auto overridden = load_node_config({"--config", path.string(), "--rpc-listen", "127.0.0.1:9001"}, no_env);
   ASSERT_TRUE(overridden.ok());
-  EXPECT_EQ(overridden->rpc_listen.port, 9001);
+  EXPECT_EQ(resolve_node_config(*overridden)->rpc_listen.port, 9001);
   std::filesystem::remove(path);
 }
 

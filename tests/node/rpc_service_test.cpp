@@ -325,6 +325,8 @@ TEST_F(RpcServiceTest, EveryMethodAnswersWithinItsSchema) {
       {"net_get_stats", {json::object()}},
       {"net_unban", {{{"target", "203.0.113.5"}}}},
       {"node_get_info", {json::object()}},
+      {"node_get_log_levels", {json::object()}},
+      {"node_set_log_level", {{{"level", "info"}}}},
       {"node_stop", {json::object()}},
       {"node_subscribe", {{{"topic", rpc::kNewHeadsTopic}}, true}},
       {"node_unsubscribe", {json::object(), true}},  // the id node_subscribe returned

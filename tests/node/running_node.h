@@ -1,7 +1,8 @@
 // A regtest node run in-process for tests: Node::open on a data directory the test owns,
-// the chain loop (Node::run) on a thread, and the peer-to-peer network on 127.0.0.1 with a
-// free port. stop() (and the destructor) stop it with bounded waits, so one test can stop a
-// node and start another on the same directory (a restart).
+// the chain loop (Node::run) on a thread, the peer-to-peer network on 127.0.0.1 with a
+// free port, and optionally the JSON-RPC service on 127.0.0.1 with a free port. stop() (and the destructor)
+// stop it with bounded waits, so one test can stop a node and start another on the same directory (a
+// restart).
 #pragma once
 
 #include <atomic>
@@ -21,6 +22,7 @@
 #include "chain/regtest_fixture.h"
 #include "node/network_service.h"
 #include "node/node.h"
+#include "node/rpc_service.h"
 
 namespace cairn::test {
 
@@ -31,6 +33,7 @@ struct RunningNodeOptions {
   std::vector<std::string> bootstrap;
   size_t max_inbound = kDefaultP2pMaxInbound;
   size_t max_outbound = kDefaultP2pMaxOutbound;
+  bool rpc = false;  // serve JSON-RPC (its cookie in datadir/regtest)
 };
 
 class RunningNode {
@@ -43,7 +46,9 @@ class RunningNode {
     resolved.paths = ResolvedPaths{Network::regtest, datadir, datadir / "regtest"};
     std::filesystem::create_directories(resolved.paths.network_datadir);
     resolved.mine_to = miner_lock();
-    resolved.rpc.enabled = false;
+    resolved.rpc.enabled = options.rpc;
+    resolved.rpc.listen = HostPort{"127.0.0.1", 0};
+    resolved.rpc_listen = resolved.rpc.listen;
     resolved.p2p.listen = {"/ip4/127.0.0.1/tcp/0"};
     resolved.p2p.bootstrap = std::move(options.bootstrap);
     resolved.p2p.max_inbound = options.max_inbound;
@@ -54,6 +59,11 @@ class RunningNode {
     auto network = NetworkService::start(*running->node_, resolved.p2p);
     if (!network) return network.error();
     running->network_ = std::move(*network);
+    if (options.rpc) {
+      auto rpc = RpcService::start(*running->node_, resolved.rpc, running->network_.get());
+      if (!rpc) return rpc.error();
+      running->rpc_ = std::move(*rpc);
+    }
     std::packaged_task<Status()> loop(
         [node = running->node_.get(), stop = &running->stop_] { return node->run(*stop); });
     running->ran_ = loop.get_future();
@@ -67,6 +77,8 @@ class RunningNode {
 
   Node& node() { return *node_; }
   NetworkService& network() { return *network_; }
+  // REQUIRES: started with RunningNodeOptions::rpc.
+  RpcService& rpc() { return *rpc_; }
   // The first listen address, with /p2p/<peer id>: what another node dials.
   std::string address() const { return network_->listen_addresses().at(0); }
 
@@ -79,7 +91,8 @@ class RunningNode {
     return on_chain([this] { return node_->chain().tip().height(); });
   }
 
-  // Stops the loop (bounded: aborts the test binary rather than hang), then the network.
+  // Stops the loop (bounded: aborts the test binary rather than hang), then the RPC
+  // service and the network, in cairnd's order.
   void stop() {
     if (!node_) return;
     node_->request_stop();
@@ -92,6 +105,8 @@ class RunningNode {
       const Status ran = ran_.get();
       EXPECT_TRUE(ran.ok()) << ran.error().to_string();
     }
+    if (rpc_) rpc_->stop();
+    rpc_.reset();
     if (network_) network_->stop();
     network_.reset();
     node_.reset();
@@ -102,6 +117,7 @@ class RunningNode {
 
   std::unique_ptr<Node> node_;
   std::unique_ptr<NetworkService> network_;
+  std::unique_ptr<RpcService> rpc_;
   std::atomic<bool> stop_{false};
   std::future<Status> ran_;
   std::thread loop_;

@@ -314,6 +314,15 @@ TEST_F(WalletTest, RestoreScanFindsFundsAcrossGapsOnBothChains) {
   EXPECT_EQ(seen.back().found, 4u);
   EXPECT_EQ(seen.front().scanned, 1u);
   EXPECT_EQ(seen.front().found, 1u);
+  // What is left is at least the gap windows still open: after receive index 0 (used) all of
+  // both; after index 1 (unused) one fewer; at receive's end only change's; 0 only at the end.
+  EXPECT_EQ(seen[0].remaining, 40u);
+  EXPECT_EQ(seen[1].remaining, 39u);
+  EXPECT_EQ(seen[38].remaining, 40u);  // index 38 has history: a new window
+  EXPECT_EQ(seen[58].remaining, 20u);
+  EXPECT_EQ(seen[59].remaining, 19u);
+  EXPECT_EQ(seen.back().remaining, 0u);
+  for (size_t i = 0; i + 1 < seen.size(); ++i) EXPECT_GT(seen[i].remaining, 0u) << i;
 
   EXPECT_EQ(w.data().next_receive, 39u);
   EXPECT_EQ(w.data().next_change, 6u);
