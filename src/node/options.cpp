@@ -2,13 +2,35 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <set>
+#include <stdexcept>
 #include <utility>
 
 #include <CLI/CLI.hpp>
+
+namespace cairn {
+// toml++ 3.3 (Debian 12's) checks some of its parser's states with assertions that malformed
+// input can break (`log-level = [}` fails `!is_value_terminator(*cp)`): cairnd aborted with
+// assertions on, and without them (NDEBUG) the check is an optimizer assumption, undefined
+// behaviour. Found by tests/fuzz/node_config_fuzz.cpp. Its assertions throw this instead, and
+// the loader refuses the file. NDEBUG is lifted around the include so that TOML_ASSERT is used
+// in both builds; the library is header-only and included by this file alone.
+struct TomlParserFault : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+[[noreturn]] inline void toml_parser_fault(const char* check) { throw TomlParserFault(check); }
+}  // namespace cairn
+#pragma push_macro("NDEBUG")
+#undef NDEBUG
+#define TOML_ASSERT(expr) ((expr) ? static_cast<void>(0) : ::cairn::toml_parser_fault(#expr))
 #include <toml++/toml.h>
+#undef TOML_ASSERT
+#pragma pop_macro("NDEBUG")
 
 #include "primitives/address.h"
 #include "rpc/auth.h"
@@ -493,6 +515,125 @@ Result<std::string> scalar_text(const toml::node& node, const ConfigEntry& entry
   return Error{ErrorCode::invalid_argument, "expected a string, got " + toml_type_name(node)};
 }
 
+// One UTF-8 character at the start of `text`: its code point and length, or nullopt for
+// bytes that are not UTF-8 (overlong forms and surrogates included).
+std::optional<std::pair<char32_t, size_t>> utf8_character(std::string_view text) {
+  const auto lead = static_cast<unsigned char>(text[0]);
+  const size_t length = lead < 0x80         ? 1
+                        : lead >> 5 == 0x6  ? 2
+                        : lead >> 4 == 0xe  ? 3
+                        : lead >> 3 == 0x1e ? 4
+                                            : 0;
+  if (length == 0 || text.size() < length) return std::nullopt;
+  char32_t cp = length == 1 ? lead : lead & (0x7f >> length);
+  for (size_t k = 1; k < length; ++k) {
+    const auto next = static_cast<unsigned char>(text[k]);
+    if ((next & 0xc0) != 0x80) return std::nullopt;
+    cp = cp << 6 | (next & 0x3f);
+  }
+  constexpr char32_t kSmallest[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (cp < kSmallest[length] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return std::nullopt;
+  return std::pair{cp, length};
+}
+
+// toml++ 3.3 (Debian 12's) reaches __builtin_unreachable(), undefined behaviour, when it asks
+// whether one of many characters other than ASCII is whitespace (U+00A1..U+0499,
+// U+2CBE..U+30B7 and U+FE5E..U+FEFE, but U+00A0, U+3000 and U+FEFF), which it does wherever it
+// reads outside a string, the rest of a malformed value included (found by
+// tests/fuzz/node_config_fuzz.cpp). So it is given ASCII only: the same document with
+// characters in strings as \u escapes (literal strings become basic strings) and those in
+// comments as '?'. A character other than ASCII anywhere else is refused (TOML allows it
+// nowhere else), as are bytes that are not UTF-8. Lines keep their numbers.
+Result<std::string> ascii_toml(std::string_view text) {
+  enum class In { toml, comment, basic, literal, multiline_basic, multiline_literal };
+  In in = In::toml;
+  std::string out;
+  out.reserve(text.size());
+  size_t line = 1;
+  size_t line_start = 0;
+  auto refuse = [&](size_t at, std::string_view what) {
+    size_t column = 1;
+    for (size_t k = line_start; k < at; ++k) column += (static_cast<unsigned char>(text[k]) & 0xc0) != 0x80;
+    return Error{ErrorCode::invalid_argument, "line " + std::to_string(line) + " column " +
+                                                  std::to_string(column) + ": " + std::string(what)};
+  };
+  auto run_of = [&](size_t at, char quote) {
+    size_t n = 0;
+    while (at + n < text.size() && text[at + n] == quote) ++n;
+    return n;
+  };
+  const auto in_string = [&] { return in != In::toml && in != In::comment; };
+  const auto literal = [&] { return in == In::literal || in == In::multiline_literal; };
+  const auto multiline = [&] { return in == In::multiline_basic || in == In::multiline_literal; };
+  for (size_t i = 0; i < text.size();) {
+    const char c = text[i];
+    if (static_cast<unsigned char>(c) > 0x7f) {
+      const auto character = utf8_character(text.substr(i));
+      if (!character) return refuse(i, "not UTF-8");
+      if (in == In::toml)
+        return refuse(i, "a character other than ASCII outside a quoted string or a comment");
+      if (in == In::comment) {
+        out += '?';
+      } else {
+        char escape[11];
+        std::snprintf(escape, sizeof escape, character->first <= 0xffff ? "\\u%04X" : "\\U%08X",
+                      static_cast<unsigned>(character->first));
+        out += escape;
+      }
+      i += character->second;
+      continue;
+    }
+    if (c == '\n') {
+      ++line;
+      line_start = i + 1;
+      if (!multiline()) in = In::toml;  // a comment's end (or a single-line string's error)
+      out += c;
+      ++i;
+      continue;
+    }
+    if (!in_string()) {
+      if (in == In::toml && c == '#') in = In::comment;
+      if (in == In::toml && (c == '"' || c == '\'')) {
+        const bool three = run_of(i, c) >= 3;
+        in = c == '"' ? (three ? In::multiline_basic : In::basic)
+                      : (three ? In::multiline_literal : In::literal);
+        out += three ? "\"\"\"" : "\"";  // literal strings become basic strings
+        i += three ? 3 : 1;
+        continue;
+      }
+      out += c;
+      ++i;
+      continue;
+    }
+    const char quote = literal() ? '\'' : '"';
+    if (c == quote && (!multiline() || run_of(i, quote) >= 3)) {
+      // The closing delimiter; up to two more quotes before it are the string's own.
+      const size_t run = multiline() ? std::min<size_t>(run_of(i, quote), 5) : 1;
+      out.append(run - (multiline() ? 3 : 1), c);
+      out += multiline() ? "\"\"\"" : "\"";
+      i += run;
+      in = In::toml;
+      continue;
+    }
+    if (literal()) {
+      if (c == '\\' || c == '"') out += '\\';  // literal text in a basic string
+      out += c;
+      ++i;
+      continue;
+    }
+    if (c == '\\' && i + 1 < text.size() && text[i + 1] != '\n') {
+      if (static_cast<unsigned char>(text[i + 1]) > 0x7f)
+        return refuse(i, "a backslash before a character other than ASCII");
+      out.append(text.substr(i, 2));  // an escape: its second character is never the closing quote
+      i += 2;
+      continue;
+    }
+    out += c;
+    ++i;
+  }
+  return out;
+}
+
 Result<std::map<std::string, FileValue>> read_config_file(const std::filesystem::path& path,
                                                           const std::vector<KeyInfo>& keys) {
   const std::string name = path.string();
@@ -503,13 +644,24 @@ Result<std::map<std::string, FileValue>> read_config_file(const std::filesystem:
     return Error{ErrorCode::limit, "config file " + name + " is " + std::to_string(size) +
                                        " bytes, more than " + std::to_string(kMaxConfigFileBytes)};
   }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Error{ErrorCode::io, "config file " + name + ": cannot be opened"};
+  const std::string document((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) return Error{ErrorCode::io, "config file " + name + ": read failed"};
+  auto ascii = ascii_toml(document);
+  if (!ascii) return Error{ErrorCode::invalid_argument, name + " " + ascii.error().message};
   toml::table table;
   try {
-    table = toml::parse_file(name);
+    table = toml::parse(*ascii, name);
   } catch (const toml::parse_error& e) {
     return Error{ErrorCode::invalid_argument, name + " line " + std::to_string(e.source().begin.line) +
                                                   " column " + std::to_string(e.source().begin.column) +
                                                   ": " + std::string(e.description())};
+  } catch (const TomlParserFault&) {
+    return Error{ErrorCode::invalid_argument,
+                 name +
+                     ": not valid TOML (the parser gave up without a position: look for an unclosed or "
+                     "malformed array or table)"};
   }
   std::map<std::string, FileValue> out;
   for (const auto& [toml_key, node] : table) {

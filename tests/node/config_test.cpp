@@ -139,6 +139,33 @@ TEST_F(ConfigTest, FileErrorsNameTheFileTheLineAndTheKey) {
   ASSERT_FALSE(e.ok());
   EXPECT_NE(e.error().message.find(syntax.string() + " line 2"), std::string::npos) << e.error().message;
 
+  // toml++ 3.3 failed an assertion here (cairnd aborted): refused like any other bad file.
+  const auto brace = write("brace.toml", "network = \"regtest\"\nlog-level = [}\n");
+  auto g = load({"--config", brace.string()});
+  ASSERT_FALSE(g.ok());
+  EXPECT_NE(g.error().message.find(brace.string() + ": not valid TOML"), std::string::npos)
+      << g.error().message;
+
+  // Other than ASCII only in strings and comments (toml++ 3.3 misreads it elsewhere).
+  const auto unicode =
+      write("unicode.toml",
+            "# caf\u00e9 \u00a9 \u3001\nlog-file = \"/tmp/caf\u00e9-\u00a3.log\"\n"
+            "p2p-listen = ['/ip4/127.0.0.1/tcp/1']  # \ufefb\nlog-level = \"\"\"\ninfo\"\"\"\n");
+  auto u = load({"--config", unicode.string()});
+  ASSERT_TRUE(u.ok()) << u.error().message;
+  EXPECT_EQ(entry(*u, "log-file").values, std::vector<std::string>{"/tmp/caf\u00e9-\u00a3.log"});
+  const auto literal = write("literal.toml", "log-file = '/tmp/a\\caf\u00e9 \"\u30b7\U0001F600\".log'\n");
+  auto l = load({"--config", literal.string()});
+  ASSERT_TRUE(l.ok()) << l.error().message;
+  EXPECT_EQ(entry(*l, "log-file").values,
+            std::vector<std::string>{"/tmp/a\\caf\u00e9 \"\u30b7\U0001F600\".log"});  // as written
+  const auto outside = write("outside.toml", "network = \"r\u00e9\" \u00a3\n");
+  auto o = load({"--config", outside.string()});
+  ASSERT_FALSE(o.ok());
+  EXPECT_NE(o.error().message.find(outside.string() + " line 1 column 16: a character other than ASCII"),
+            std::string::npos)
+      << o.error().message;
+
   const auto table = write("table.toml", "[rpc]\nlisten = \"127.0.0.1:1\"\n");
   auto f = load({"--config", table.string()});
   ASSERT_FALSE(f.ok());
