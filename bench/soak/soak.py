@@ -13,7 +13,10 @@ new_heads WebSocket on every node.
 Growth check: for every node and series, the least-squares slope over the second half of the
 run (the first half is warm-up: caches filling, the mempool reaching its steady size),
 extrapolated per hour, against THRESHOLDS_PER_HOUR below; the run fails (exit 1) naming each
-node and series above its threshold. Writes bench/results/soak-<stamp>.csv, .json and .png.
+node and series above its threshold. Agreement check: once the load stops, the nodes must hold
+the same block AGREEMENT_DEPTH below the lowest tip within AGREEMENT_WAIT seconds; a network
+that split under load fails the run however flat its memory. Writes
+bench/results/soak-<stamp>.csv, .json and .png.
 """
 import argparse
 import csv
@@ -133,6 +136,43 @@ class RpcLoad(threading.Thread):
                 self.error_kinds[kind] = self.error_kinds.get(kind, 0) + 1
             next_at += 1 / self.rate
             self.stop_flag.wait(max(0.0, next_at - time.monotonic()))
+
+
+# Seconds the nodes get, once the load stops, to agree on one chain. The miners keep mining,
+# so the chains are compared AGREEMENT_DEPTH blocks below the lowest tip.
+AGREEMENT_WAIT = 120
+AGREEMENT_DEPTH = 10
+
+
+def chain_views(net):
+    """Each node's (height, best hash, finalized height), or None where it did not answer."""
+    views = []
+    for node in net.nodes:
+        try:
+            info = node.rpc("chain_get_info", timeout=30)
+            views.append((info["height"], info["best_hash"], info["finalized_height"]))
+        except Exception:
+            views.append(None)
+    return views
+
+
+def agreement(net):
+    """Waits (bounded) until every node has the same block AGREEMENT_DEPTH below the lowest
+    tip; returns (agreed, the nodes' last views)."""
+    deadline = time.monotonic() + AGREEMENT_WAIT
+    while True:
+        views = chain_views(net)
+        if all(views):
+            height = max(0, min(v[0] for v in views) - AGREEMENT_DEPTH)
+            try:
+                hashes = {node.rpc("chain_get_block", timeout=30, block=height)["hash"] for node in net.nodes}
+            except Exception:
+                hashes = set()
+            if len(hashes) == 1:
+                return True, views
+        if time.monotonic() >= deadline:
+            return False, views
+        time.sleep(2)
 
 
 def sample(net, t):
@@ -280,6 +320,7 @@ def main():
         watch.wait(timeout=30)
         heads_out.close()
         dead = [n.name for n in net.nodes if not n.proc()]
+        agreed, views = agreement(net)
         with open(os.path.join(work, "stream.json")) as f:
             text = f.read().strip()
         stream_result = json.loads(text) if text else {"error": "cairn_txgen stream printed nothing"}
@@ -298,6 +339,8 @@ def main():
                   "thresholds_per_hour": THRESHOLDS_PER_HOUR, "stream": stream_result,
                   "rpc_load": {"calls": rpc_load.calls, "errors": rpc_load.errors, "error_kinds": rpc_load.error_kinds},
                   "new_heads_notices": heads, "dead_nodes": dead, "growth": verdicts,
+                  "agreement": {"agreed": agreed, "views": [
+                      dict(zip(("height", "best_hash", "finalized_height"), v)) if v else None for v in views]},
                   "failed_series": [f"node{v['node']} {v['series']}" for v in grew], "samples": samples}
         with open(prefix + ".json", "w") as f:
             json.dump(result, f, indent=1)
@@ -321,7 +364,12 @@ def main():
             print(f"soak.py: FAILED: node(s) died: {', '.join(dead)}")
         if grew:
             print(f"soak.py: FAILED: grew beyond the threshold: {', '.join(result['failed_series'])}")
-        return 1 if grew or dead else 0
+        if not agreed:
+            print("soak.py: FAILED: the nodes did not reach one best chain within "
+                  f"{AGREEMENT_WAIT} s: " + "; ".join(
+                      f"node{i}: height {v[0]} tip {v[1][:16]} finalized {v[2]}" if v else f"node{i}: no answer"
+                      for i, v in enumerate(views)))
+        return 1 if grew or dead or not agreed else 0
     finally:
         for p in helpers:
             if p.poll() is None:
