@@ -96,19 +96,30 @@ def receipt(txid, target=None):
     return (target or node).rpc("contract_get_receipt", txid=txid)
 
 
-def read_lines(process, count, timeout):
-    """Up to `count` lines of process's stdout, waiting at most `timeout` seconds."""
-    lines = []
-    deadline = time.monotonic() + timeout
-    while len(lines) < count and time.monotonic() < deadline:
-        ready, _, _ = select.select([process.stdout], [], [], max(0.0, deadline - time.monotonic()))
-        if not ready:
-            break
-        line = process.stdout.readline()
-        if not line:
-            break
-        lines.append(line)
-    return lines
+class LineReader:
+    """Whole lines of a process's stdout as they arrive, each wait bounded. It reads the pipe
+    itself: select() cannot see lines a buffered file object has already taken from the pipe."""
+
+    def __init__(self, process):
+        self.fd = process.stdout.fileno()
+        self.pending = b""
+        self.closed = False
+
+    def read(self, count, timeout):
+        """Up to `count` lines, waiting at most `timeout` seconds."""
+        lines, deadline = [], time.monotonic() + timeout
+        while True:
+            while len(lines) < count and b"\n" in self.pending:
+                line, self.pending = self.pending.split(b"\n", 1)
+                lines.append(line.decode() + "\n")
+            if len(lines) == count or self.closed:
+                return lines
+            ready, _, _ = select.select([self.fd], [], [], max(0.0, deadline - time.monotonic()))
+            if not ready:
+                return lines
+            data = os.read(self.fd, 65536)
+            self.closed = not data
+            self.pending += data
 
 
 def scenario_build():
@@ -197,7 +208,8 @@ def scenario_token(built, alice, bob):
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
                               start_new_session=True)
     try:
-        lines = read_lines(follow, 2, 30)
+        follow_output = LineReader(follow)
+        lines = follow_output.read(2, 30)
         check([json.loads(x)["decoded"]["name"] for x in lines] == ["Minted", "Transfer"],
               f"--follow starts with the past events: {lines}")
         approved = run_json("contract", "call", contract, "approve", "--abi", abi, "--args", json.dumps([bob, 5]),
@@ -205,7 +217,7 @@ def scenario_token(built, alice, bob):
         # Longer than the 2 s poll: the follower asks above the tip at least once before the block.
         time.sleep(2.5)
         node.generate(1, bob)
-        lines = read_lines(follow, 1, 30)
+        lines = follow_output.read(1, 30)
         event = json.loads(lines[0]) if lines else {}
         stopped = f" (it exited {follow.returncode}: {follow.stderr.read()})" if follow.poll() is not None else ""
         check(event.get("decoded", {}).get("name") == "Approval" and event.get("txid") == approved["txid"],
