@@ -43,7 +43,7 @@ inline constexpr size_t kMaxBanKeyLength = 272;
 inline constexpr std::array<uint32_t, static_cast<size_t>(Misbehavior::kCount)> kBanPoints{{
     100,  // malformed_message: a conforming implementation never sends one
     100,  // oversized_message: every cap is documented and far above honest sizes
-    50,   // incompatible_handshake: a second or contradictory status
+    50,   // incompatible_handshake: a later status contradicting the first
     100,  // invalid_header: costs the peer nothing to send, us validation work
     20,   // unconnecting_headers: BlockSync tolerates a few races before reporting
     100,  // non_continuous_headers: an honest reply always chains

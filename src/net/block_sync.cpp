@@ -157,12 +157,41 @@ std::vector<BlockHash> BlockSync::locator_from(const BlockHash& start) const {
   return locator;
 }
 
+bool BlockSync::claims_finality_lead(const Peer& peer) const {
+  const uint64_t height = peer.state.finalized_height;
+  if (height <= chain_.finalized_height()) return false;
+  const BlockNode* ours = chain_.at_height(height);
+  return ours == nullptr || ours->hash != peer.state.finalized_hash;
+}
+
+std::optional<BlockHash> BlockSync::download_target() const {
+  const Peer* leader = nullptr;
+  std::optional<BlockHash> target;
+  for (const auto& [id, peer] : peers_) {
+    if (!claims_finality_lead(peer) ||
+        (leader != nullptr && peer.state.finalized_height <= leader->state.finalized_height))
+      continue;
+    // Its announced best block, or else the best header it sent us so far.
+    for (const std::optional<BlockHash>& hash : {std::optional{peer.state.best_hash}, peer.best_known}) {
+      if (hash && tree_.contains(*hash)) {
+        leader = &peer;
+        target = *hash;
+        break;
+      }
+    }
+  }
+  if (target) return target;
+  if (best_work_ > chain_.tip().work) return best_hash_;
+  return std::nullopt;
+}
+
 bool BlockSync::wants_headers_from(const Peer& peer) const {
   // With the tree over half full, headers wait until stored blocks leave it, so that each
   // request has room for a useful part of its reply.
   if (peer.headers_exhausted || has_headers_request(peer) || tree_.size() > options_.max_header_tree / 2)
     return false;
-  return peer.state.best_work > best_work_ && !lookup(peer.state.best_hash).found();
+  return (peer.state.best_work > best_work_ || claims_finality_lead(peer)) &&
+         !lookup(peer.state.best_hash).found();
 }
 
 void BlockSync::request_headers(const PeerId& peer_id, Peer& peer, const BlockHash& from, int64_t now) {
@@ -209,7 +238,8 @@ void BlockSync::on_headers(const PeerId& peer_id, std::vector<BlockHeader> heade
       peer.headers_exhausted = true;
     } else if (headers.size() == kSyncHeadersPerRequest) {
       request_headers(peer_id, peer, *last_known, now);
-    } else if (peer.state.best_work > best_work_ && !lookup(peer.state.best_hash).found()) {
+    } else if ((peer.state.best_work > best_work_ || claims_finality_lead(peer)) &&
+               !lookup(peer.state.best_hash).found()) {
       // It claimed more than it sent.
       peer.headers_exhausted = true;
     }
@@ -355,16 +385,15 @@ void BlockSync::refresh_path() {
     path_.pop_front();
     ++path_height_;
   }
-  // Only a header chain with more work than the tip is downloaded (anti-DoS: a peer cannot
-  // make us fetch a branch that would not become our chain).
-  if (best_work_ <= tip.work) {
+  const std::optional<BlockHash> target = download_target();
+  if (!target) {
     if (!path_.empty()) ++path_version_;
     path_.clear();
     return;
   }
   std::vector<BlockHash> added;
   bool extends = false;
-  BlockHash cursor = best_hash_;
+  BlockHash cursor = *target;
   while (true) {
     if (!path_.empty() && cursor == path_.back()) {
       extends = true;

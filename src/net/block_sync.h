@@ -10,13 +10,17 @@
 // - Headers ahead of the chain live in a bounded in-memory tree; each passes
 //   ChainRules::check_header against its parent (in the tree or the chain's block index)
 //   before it is kept. Headers are asked of every peer that claims more work than our best
-//   header, with a locator from our best chain; a full reply is followed by another request.
-// - Blocks are downloaded only for the best header chain, and only while it has more
+//   header, or a finalized checkpoint we lack (below), with a locator from our best chain;
+//   a full reply is followed by another request.
+// - Blocks are downloaded for one header chain: the best header chain while it has more
 //   cumulative work than the chain's tip (so a peer cannot make us download a cheap
-//   branch). The hashes from the highest stored block of that chain up to `window` blocks
-//   beyond it are spread across the peers whose announced chain contains them, a few
-//   requests per peer at a time. Blocks that arrive out of order wait in a bounded buffer
-//   and are given to ChainManager::submit_block strictly parent-first.
+//   branch), unless a peer claims a finalized checkpoint above ours that our chain lacks.
+//   Then that peer's chain is downloaded whatever its work: the fork choice ranks the
+//   justified checkpoint before work, and only the chain manager, counting the branch's
+//   votes, can tell whether it wins. The hashes from the highest stored block of that
+//   chain up to `window` blocks beyond it are spread across the peers whose announced
+//   chain contains them, a few requests per peer at a time. Blocks that arrive out of order wait in a bounded
+//   buffer and are given to ChainManager::submit_block strictly parent-first.
 // - A peer that holds the next block needed longer than stall_timeout while other peers
 //   wait for the window to move is a staller: it is penalised, disconnected and its
 //   downloads reassigned; so is a peer whose request is not answered in request_timeout.
@@ -72,6 +76,9 @@ struct PeerChainState {
   BlockHash best_hash;
   uint64_t best_height = 0;
   ChainWork best_work;
+  // Its last finalized checkpoint (its latest status; height 0 without finality).
+  BlockHash finalized_hash;
+  uint64_t finalized_height = 0;
 };
 
 struct BlockSyncOptions {
@@ -230,6 +237,13 @@ class BlockSync {
   std::vector<BlockHash> locator_from(const BlockHash& start) const;
   static size_t blocks_requests(const Peer& peer);
   static bool has_headers_request(const Peer& peer);
+  // The peer's finalized checkpoint is above ours and not on our best chain: its chain
+  // may be the one the fork choice prefers, whatever its work.
+  bool claims_finality_lead(const Peer& peer) const;
+  // The header whose chain is downloaded: the best chain of the peer claiming the highest
+  // finalized checkpoint we lack, once its headers are in the tree; else the best header
+  // while it has more work than the tip; else none.
+  std::optional<BlockHash> download_target() const;
   bool wants_headers_from(const Peer& peer) const;
   void request_headers(const PeerId& peer_id, Peer& peer, const BlockHash& from, int64_t now);
   // Checks and adds the headers of a reply; the penalty when the peer misbehaved. The last
@@ -270,8 +284,8 @@ class BlockSync {
   ChainWork best_work_;
   uint64_t best_height_ = 0;
   uint64_t best_sequence_ = 0;
-  // The tree headers from the best header's first unstored ancestor up to the best header,
-  // in height order: what is downloaded. path_height_ is the height of path_.front().
+  // The tree headers from download_target()'s first unstored ancestor up to it, in height
+  // order: what is downloaded. path_height_ is the height of path_.front().
   std::deque<BlockHash> path_;
   uint64_t path_height_ = 0;
   uint64_t path_version_ = 0;  // changes whenever path_ does but for its front

@@ -10,20 +10,20 @@
 namespace cairn::net {
 
 enum class Misbehavior : uint8_t {
-  malformed_message,       // a message that does not decode, or breaks its protocol's framing
-  oversized_message,       // a message over its protocol's size cap
-  incompatible_handshake,  // a status message contradicting an earlier one, or sent twice
-  invalid_header,          // a header the consensus rules refuse (work, time, height, version)
-  unconnecting_headers,    // headers that do not connect to anything we know, repeatedly
-  non_continuous_headers,  // a headers reply whose entries do not chain one to the next
-  invalid_block,           // a block the consensus rules refuse
-  unrequested_block,       // a block we did not ask for and that was not announced
-  invalid_compact_block,   // a compact block that does not decode or rebuild consistently
+  malformed_message,           // a message that does not decode, or breaks its protocol's framing
+  oversized_message,           // a message over its protocol's size cap
+  incompatible_handshake,      // a later status message with another version or user agent
+  invalid_header,              // a header the consensus rules refuse (work, time, height, version)
+  unconnecting_headers,        // headers that do not connect to anything we know, repeatedly
+  non_continuous_headers,      // a headers reply whose entries do not chain one to the next
+  invalid_block,               // a block the consensus rules refuse
+  unrequested_block,           // a block we did not ask for and that was not announced
+  invalid_compact_block,       // a compact block that does not decode or rebuild consistently
   invalid_block_transactions,  // a blocktxn reply that does not fill the block asked for
-  invalid_transaction,     // a transaction the consensus rules refuse (not mere policy)
-  invalid_vote,            // a vote with a bad signature or from a non-validator
-  rate_limit_exceeded,     // requests or messages over the per-protocol token bucket
-  stalling,                // a requested download not delivered in time (disconnect, few points)
+  invalid_transaction,         // a transaction the consensus rules refuse (not mere policy)
+  invalid_vote,                // a vote with a bad signature or from a non-validator
+  rate_limit_exceeded,         // requests or messages over the per-protocol token bucket
+  stalling,                    // a requested download not delivered in time (disconnect, few points)
   kCount,
 };
 

@@ -27,7 +27,7 @@ namespace cairn::net {
 
 // DO NOT REORDER: indexes kPeerRateTable and the drop counters.
 enum class ProtocolKind : uint8_t {
-  status,        // /cairn/<net>/status: one handshake per connection
+  status,        // /cairn/<net>/status: the handshake, and refreshes once a minute
   headers,       // /cairn/<net>/headers requests
   blocks,        // /cairn/<net>/blocks: cost = blocks asked for
   blocktxn,      // /cairn/<net>/blocktxn requests

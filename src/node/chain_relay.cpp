@@ -273,10 +273,12 @@ asio::awaitable<void> NetworkService::State::serve_blocktxn(net::Stream stream) 
 
 // ---- the block download -------------------------------------------------------------------
 
-void NetworkService::State::sync_peer_added(const net::PeerId& peer, const net::StatusMessage& status) {
+void NetworkService::State::sync_peer_status(const net::PeerId& peer, const net::StatusMessage& status) {
   auto self = shared_from_this();
   node.post([self, peer, status] {
-    self->sync->add_peer(peer, net::PeerChainState{status.best_hash, status.best_height, status.best_work},
+    self->sync->add_peer(peer,
+                         net::PeerChainState{status.best_hash, status.best_height, status.best_work,
+                                             status.finalized_hash, status.finalized_height},
                          self->now_ns());
     self->drive_sync();
   });
@@ -567,18 +569,25 @@ void NetworkService::State::on_compact_block(const net::PeerId& peer, const net:
     return;
   }
   const BlockNode* parent = chain.find(compact.header.prev);
-  net::PeerChainState announced{hash, compact.header.height, {}};
+  net::PeerChainState announced;
+  announced.best_hash = hash;
+  announced.best_height = compact.header.height;
+  std::optional<net::StatusMessage> status;
+  {
+    const MutexLock lock(mutex);
+    if (auto it = peers.find(peer); it != peers.end()) status = it->second.status;
+  }
+  // A block says nothing of finality: the peer's finalized checkpoint is its last status's.
+  if (status) {
+    announced.finalized_hash = status->finalized_hash;
+    announced.finalized_height = status->finalized_height;
+  }
   if (parent == nullptr) {
     // We are behind (or it is on a branch we lack): the download fetches its headers. The
     // announcement's work is unknown without them; its height above our tip is the claim
     // that makes the download ask (the headers then show the real work; each announcement
     // costs its proof of work).
-    {
-      const MutexLock lock(mutex);
-      if (auto it = peers.find(peer); it != peers.end() && it->second.status) {
-        announced.best_work = it->second.status->best_work;
-      }
-    }
+    if (status) announced.best_work = status->best_work;
     if (compact.header.height > chain.tip().height())
       announced.best_work = std::max(announced.best_work, chain.tip().work);
     if (auto total = announced.best_work.checked_add(node.rules().block_work(compact.header))) {

@@ -331,29 +331,31 @@ asio::awaitable<void> finish_stream(net::Stream& stream) {
 }
 
 asio::awaitable<void> NetworkService::State::handshake_outbound(net::PeerId peer) {
-  const std::vector<std::string> protocols{status_id};
-  auto stream = co_await host->new_stream(peer, protocols);
-  if (!stream) {
-    handshake_failed(peer, "no status stream: " + stream.error().message);
+  auto reply = co_await request_one(peer, status_id, net::encode(our_status()), net::kMaxStatusFrameBytes);
+  if (!reply) {
+    handshake_failed(peer, "status exchange failed: " + reply.error().message);
     co_return;
   }
-  const Bytes ours = net::encode(our_status());
-  if (auto written = co_await write_frame(*stream, ours); !written) {
-    handshake_failed(peer, "status not sent: " + written.error().message);
-    co_return;
-  }
-  count_message(status_id, false);
-  auto frame = co_await net::read_length_prefixed(*stream, net::kMaxStatusFrameBytes);
-  co_await finish_stream(*stream);
-  if (!frame) {
-    handshake_failed(peer, "no status: " + frame.error().message);
-    co_return;
-  }
-  count_message(status_id, true);
-  auto status = net::decode_status(*frame);
+  auto status = net::decode_status(*reply);
   if (!status) {
     misbehaved(peer, net::Misbehavior::malformed_message, "status: " + status.error().message);
     handshake_failed(peer, "malformed status");
+    co_return;
+  }
+  handshake_completed(peer, *status);
+}
+
+asio::awaitable<void> NetworkService::State::refresh_status(net::PeerId peer) {
+  auto reply = co_await request_one(peer, status_id, net::encode(our_status()), net::kMaxStatusFrameBytes);
+  if (!reply) {
+    // The connection stays: its gossip still flows, and the next refresh tries again.
+    log_debug(LogComponent::net, "status refresh failed",
+              {kv("peer", short_id(peer)), kv("error", reply.error().message)});
+    co_return;
+  }
+  auto status = net::decode_status(*reply);
+  if (!status) {
+    misbehaved(peer, net::Misbehavior::malformed_message, "status: " + status.error().message);
     co_return;
   }
   handshake_completed(peer, *status);
@@ -385,16 +387,25 @@ bool NetworkService::State::handshake_completed(const net::PeerId& peer, const n
     return false;
   }
   bool feeler = false;
+  bool repeated = false;
   bool contradicted = false;
+  bool refreshed = false;
   std::string address;
   {
     const MutexLock lock(mutex);
     auto it = peers.find(peer);
     if (it == peers.end()) return false;  // gone meanwhile
     if (it->second.status) {
-      // One status per connection; a repeat is harmless, a different one is not.
-      if (*it->second.status == status) return true;
-      contradicted = true;
+      repeated = true;
+      // A later status may move the chain fields (docs/chain-protocols.md); the rest is
+      // the peer's identity for this connection.
+      net::StatusMessage& known = *it->second.status;
+      if (known.protocol_version != status.protocol_version || known.user_agent != status.user_agent) {
+        contradicted = true;
+      } else {
+        refreshed = known != status;
+        known = status;
+      }
     } else {
       it->second.status = status;
       feeler = it->second.feeler;
@@ -404,8 +415,13 @@ bool NetworkService::State::handshake_completed(const net::PeerId& peer, const n
     }
   }
   if (contradicted) {
-    misbehaved(peer, net::Misbehavior::incompatible_handshake, "a second, different status");
+    misbehaved(peer, net::Misbehavior::incompatible_handshake,
+               "a later status with another version or agent");
     return false;
+  }
+  if (repeated) {
+    if (refreshed) sync_peer_status(peer, status);
+    return true;
   }
   log_info(LogComponent::net, "peer ready",
            {kv("peer", short_id(peer)), kv("address", address), kv("agent", status.user_agent.substr(0, 64)),
@@ -414,7 +430,7 @@ bool NetworkService::State::handshake_completed(const net::PeerId& peer, const n
     host->disconnect(peer, "feeler connection done");
     return true;
   }
-  sync_peer_added(peer, status);
+  sync_peer_status(peer, status);
   auto self = shared_from_this();
   asio::co_spawn(
       io,
@@ -537,12 +553,23 @@ asio::awaitable<void> NetworkService::State::peer_loop() {
   auto last_ping = std::chrono::steady_clock::now();
   auto last_save = last_ping;
   auto last_discovery = last_ping - kDiscoveryInterval + std::chrono::seconds(5);
+  auto last_status_refresh = last_ping;
+  BlockHash refreshed_finalized = our_status().finalized_hash;
   while (!stopping.load()) {
     peer_loop_step();
     const auto now = std::chrono::steady_clock::now();
     if (now - last_ping >= kPingInterval) {
       last_ping = now;
       co_await ping_peers();
+    }
+    if (now - last_status_refresh >= kStatusRefreshInterval) {
+      last_status_refresh = now;
+      // A peer learns our finalized checkpoint at the handshake; one that moved since is
+      // told, so that a peer on a branch without it comes to fetch ours (docs/sync.md).
+      if (const BlockHash finalized = our_status().finalized_hash; finalized != refreshed_finalized) {
+        refreshed_finalized = finalized;
+        refresh_statuses();
+      }
     }
     if (now - last_discovery >= kDiscoveryInterval) {
       last_discovery = now;
@@ -605,6 +632,21 @@ void NetworkService::State::peer_loop_step() {
         asio::detached);
   }
   node.post([self] { self->sync_tick(); });
+}
+
+void NetworkService::State::refresh_statuses() {
+  std::vector<net::PeerId> ready;
+  {
+    const MutexLock lock(mutex);
+    for (const auto& [peer, entry] : peers) {
+      if (entry.status) ready.push_back(peer);
+    }
+  }
+  auto self = shared_from_this();
+  for (const net::PeerId& peer : ready) {
+    asio::co_spawn(
+        io, [self, peer]() -> asio::awaitable<void> { co_await self->refresh_status(peer); }, asio::detached);
+  }
 }
 
 asio::awaitable<void> NetworkService::State::ping_peers() {

@@ -56,6 +56,9 @@ static_assert(kSyncRequestTimeout < net::kDefaultStreamTimeout);
 // The peer loop's period: outbound dials, feelers, ban expiry, the sync tick, saving.
 inline constexpr std::chrono::milliseconds kPeerLoopInterval{500};
 inline constexpr std::chrono::seconds kPingInterval{60};
+// How often statuses are exchanged again with ready peers after our finalized checkpoint
+// moved (within the status rate limit of peer_rate_limits.h: two a minute).
+inline constexpr std::chrono::seconds kStatusRefreshInterval{60};
 inline constexpr std::chrono::minutes kPeerStoreSaveInterval{5};
 inline constexpr std::chrono::minutes kDiscoveryInterval{5};
 // Sync progress lines while blocks are being downloaded: one at least this often, and one
@@ -117,8 +120,13 @@ struct NetworkService::State : std::enable_shared_from_this<State> {
   std::optional<net::PeerId> select_inbound_to_evict(std::vector<net::ConnectionInfo> inbound)
       EXCLUDES(mutex);
   asio::awaitable<void> handshake_outbound(net::PeerId peer);
+  // Exchanges statuses again with a ready peer, so that each side learns the other's
+  // progress (its finalized checkpoint above all: docs/sync.md "Finality").
+  asio::awaitable<void> refresh_status(net::PeerId peer);
+  void refresh_statuses() EXCLUDES(mutex);  // refresh_status() with every ready peer
   asio::awaitable<void> serve_status(net::Stream stream);
-  // Records a peer's status; false (and the peer disconnected) when it is incompatible.
+  // Records a peer's status, the first or a later one; false (and the peer disconnected)
+  // when it is incompatible or contradicts the first.
   bool handshake_completed(const net::PeerId& peer, const net::StatusMessage& status) EXCLUDES(mutex);
   void handshake_failed(const net::PeerId& peer, const std::string& reason) EXCLUDES(mutex);
   asio::awaitable<void> watch_handshake(net::PeerId peer, std::shared_ptr<asio::steady_timer> done);
@@ -158,7 +166,8 @@ struct NetworkService::State : std::enable_shared_from_this<State> {
                                              size_t reply_cap);
   asio::awaitable<void> fetch_headers(net::BlockSync::HeadersRequest request);
   asio::awaitable<void> fetch_blocks(net::BlockSync::BlocksRequest request);
-  void sync_peer_added(const net::PeerId& peer, const net::StatusMessage& status);
+  // A peer's first or a later status: the block download learns its chain.
+  void sync_peer_status(const net::PeerId& peer, const net::StatusMessage& status);
   void sync_peer_removed(const net::PeerId& peer);
   void sync_tick();
   // Gossip.

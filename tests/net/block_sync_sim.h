@@ -38,7 +38,11 @@ struct SimChain {
     return out;
   }
   net::PeerChainState state() const {
-    return net::PeerChainState{hash_at(tip_height()), tip_height(), work.back()};
+    net::PeerChainState state;
+    state.best_hash = hash_at(tip_height());
+    state.best_height = tip_height();
+    state.best_work = work.back();
+    return state;
   }
 };
 

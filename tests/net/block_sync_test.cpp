@@ -437,6 +437,59 @@ TEST_F(BlockSyncTest, BetterChainAnnouncedLaterByAKnownPeer) {
   ASSERT_TRUE(net.run_until([&] { return local_.manager_->tip().hash == fork_.hash_at(kForkHeight); }));
 }
 
+// The fork choice ranks the justified checkpoint before work: a peer whose finalized
+// checkpoint our chain lacks may be on the chain we should follow though it has less work,
+// so its chain is fetched and handed to the chain manager, which decides by counting its votes.
+TEST_F(BlockSyncTest, FetchesALighterChainWithAFinalizedCheckpointWeLack) {
+  SimNetwork net = network();
+  net.connect(sim_peer_id(10), serving(main_.prefix(30)));
+  ASSERT_TRUE(net.run_until([&] { return net.tip_height() == 30; }));
+
+  const uint64_t light_height = kForkPoint + 5;
+  const SimChain light = fork_.prefix(light_height);
+  ASSERT_LT(light.work.back(), local_.manager_->tip().work);
+  PeerChainState claim = light.state();
+  claim.finalized_hash = light.hash_at(light_height - 1);
+  claim.finalized_height = light_height - 1;
+  const PeerId finalized = sim_peer_id(11);
+  net.connect(finalized, serving(light));
+  net.sync.update_peer(finalized, claim, net.now);
+  ASSERT_TRUE(net.run_until([&] { return local_.manager_->find(light.hash_at(light_height)) != nullptr; }));
+  for (uint64_t h = kForkPoint + 1; h <= light_height; ++h) {
+    EXPECT_NE(local_.manager_->find(light.hash_at(h)), nullptr) << "height " << h;
+  }
+  // Without finality its votes justify nothing here: the most work still wins.
+  EXPECT_EQ(local_.manager_->tip().hash, main_.hash_at(30));
+  for (uint64_t h : net.requested_heights(finalized, light)) EXPECT_GT(h, kForkPoint);
+  EXPECT_TRUE(net.penalties.empty());
+  // Stored, the claim asks for nothing more.
+  const size_t requests = net.blocks_requests.size();
+  net.run_until([] { return false; }, 20'000'000'000);
+  EXPECT_EQ(net.blocks_requests.size(), requests);
+  EXPECT_FALSE(net.sync.progress(net.now).syncing);
+}
+
+TEST_F(BlockSyncTest, ALighterChainWithoutAFinalizedCheckpointWeLackIsNotFetched) {
+  SimNetwork net = network();
+  net.connect(sim_peer_id(10), serving(main_.prefix(30)));
+  ASSERT_TRUE(net.run_until([&] { return net.tip_height() == 30; }));
+
+  const SimChain light = fork_.prefix(kForkPoint + 5);
+  const PeerId plain = sim_peer_id(11);
+  net.connect(plain, serving(light));
+  // Its finalized checkpoint is on our chain: nothing to gain from its branch.
+  const PeerId shared = sim_peer_id(12);
+  net.connect(shared, serving(light));
+  PeerChainState claim = light.state();
+  claim.finalized_hash = main_.hash_at(kForkPoint);
+  claim.finalized_height = kForkPoint;
+  net.sync.update_peer(shared, claim, net.now);
+  net.run_until([] { return false; }, 20'000'000'000);
+  EXPECT_TRUE(net.requested_heights(plain, light).empty());
+  EXPECT_TRUE(net.requested_heights(shared, light).empty());
+  EXPECT_EQ(local_.manager_->find(light.hash_at(kForkPoint + 1)), nullptr);
+}
+
 TEST_F(BlockSyncTest, PeerMissingBlocksIsNotAskedForThemAgain) {
   SimNetwork net = network();
   const PeerId partial = sim_peer_id(10), full = sim_peer_id(11);

@@ -189,9 +189,75 @@ struct Attacker {
     EXPECT_TRUE(sent.value_or(false)) << "the garbage went out";
   }
 
+  // The dialler's side of a status exchange: ours out, the node's back.
+  std::optional<net::StatusMessage> exchange_status(const net::PeerId& peer, const net::StatusMessage& ours) {
+    auto reply = net::testing::run(
+        thread.io,
+        [](std::shared_ptr<net::Host> h, net::PeerId p,
+           Bytes message) -> boost::asio::awaitable<Result<Bytes>> {
+          const std::vector<std::string> protocols{net::status_protocol(Network::regtest)};
+          auto stream = co_await h->new_stream(p, protocols);
+          if (!stream) co_return stream.error();
+          Bytes frame;
+          net::append_uvarint(frame, message.size());
+          frame.insert(frame.end(), message.begin(), message.end());
+          if (auto written = co_await stream->write(std::move(frame)); !written) co_return written.error();
+          auto read = co_await net::read_length_prefixed(*stream, net::kMaxStatusFrameBytes);
+          (void)co_await stream->close();
+          co_return read;
+        }(host, peer, net::encode(ours)));
+    if (!reply || !*reply) return std::nullopt;
+    auto status = net::decode_status(**reply);
+    return status ? std::optional{*status} : std::nullopt;
+  }
+
   net::testing::IoThread thread;
   std::shared_ptr<net::Host> host;
 };
+
+// A peer's status may be sent again on the same connection with its chain moved (the node
+// refreshes statuses when its finalized checkpoint moves): the node takes the new chain. A
+// later status that changes the peer's version or agent contradicts the first.
+TEST(NetworkService, ALaterStatusMovesThePeersChainAndAContradictoryOneIsPenalised) {
+  TempDir a_dir;
+  auto a = start(a_dir);
+  ASSERT_TRUE(a);
+  ASSERT_TRUE(a->node().generate(3, test::miner_lock()).ok());
+  Attacker peer("127.0.0.4");
+  auto dialled = peer.dial(a->address());
+  ASSERT_TRUE(dialled && dialled->ok()) << (dialled ? dialled->error().to_string() : "timed out");
+  const net::PeerId a_id = **dialled;
+
+  net::StatusMessage status;
+  status.genesis = a->on_chain([&] { return a->node().chain().at_height(0)->hash; });
+  status.best_hash = status.genesis;
+  status.finalized_hash = status.genesis;
+  status.user_agent = "cairn-test/1";
+  const auto reply = peer.exchange_status(a_id, status);
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->best_height, 3u);
+  auto view = [&]() -> std::optional<PeerView> {
+    for (const PeerView& p : a->network().peers()) {
+      if (p.peer_id == peer.host->peer_id().to_base58()) return p;
+    }
+    return std::nullopt;
+  };
+  ASSERT_TRUE(wait_until([&] { return view() && view()->handshaken; }));
+  EXPECT_EQ(view()->best_height, 0u);
+
+  status.best_hash = BlockHash::from_hex(std::string(64, '7')).value();
+  status.best_height = 2;
+  ASSERT_TRUE(peer.exchange_status(a_id, status)) << "a later status is answered";
+  ASSERT_TRUE(wait_until([&] { return view() && view()->best_height == 2; }))
+      << "the node keeps the later chain: " << (view() ? view()->best_height : 0);
+  EXPECT_EQ(view()->ban_score, 0u) << "moving its chain is no fault";
+
+  status.user_agent = "someone-else/2";
+  (void)peer.exchange_status(a_id, status);
+  ASSERT_TRUE(
+      wait_until([&] { return a->network().stats().misbehavior.count("incompatible_handshake") == 1; }));
+  EXPECT_TRUE(!view() || view()->best_height == 2) << "the contradictory status is not taken";
+}
 
 TEST(NetworkService, GarbageBansThePeerAndItsGroupAcrossARestart) {
   TempDir a_dir;
