@@ -164,7 +164,7 @@ bool BlockSync::claims_finality_lead(const Peer& peer) const {
   return ours == nullptr || ours->hash != peer.state.finalized_hash;
 }
 
-std::optional<BlockHash> BlockSync::download_target() const {
+std::optional<BlockSync::Target> BlockSync::download_target() const {
   const Peer* leader = nullptr;
   std::optional<BlockHash> target;
   for (const auto& [id, peer] : peers_) {
@@ -180,8 +180,8 @@ std::optional<BlockHash> BlockSync::download_target() const {
       }
     }
   }
-  if (target) return target;
-  if (best_work_ > chain_.tip().work) return best_hash_;
+  if (target) return Target{*target, true};
+  if (best_work_ > chain_.tip().work) return Target{best_hash_, false};
   return std::nullopt;
 }
 
@@ -385,15 +385,20 @@ void BlockSync::refresh_path() {
     path_.pop_front();
     ++path_height_;
   }
-  const std::optional<BlockHash> target = download_target();
+  // The best header is stored but is not the tip: the chain manager preferred a chain with
+  // less work (a higher justified checkpoint). Measured against that work, the peers on the
+  // chain we follow would not be asked for headers until they outgrew it.
+  if (best_hash_ != chain_.tip().hash && !tree_.contains(best_hash_)) recompute_best();
+  const std::optional<Target> target = download_target();
   if (!target) {
     if (!path_.empty()) ++path_version_;
     path_.clear();
     return;
   }
+  path_for_finality_ = target->finality;
   std::vector<BlockHash> added;
   bool extends = false;
-  BlockHash cursor = *target;
+  BlockHash cursor = target->hash;
   while (true) {
     if (!path_.empty() && cursor == path_.back()) {
       extends = true;
@@ -698,6 +703,11 @@ BlockSync::Progress BlockSync::progress(int64_t now) const {
   p.tip_height = chain_.tip().height();
   p.best_header_height = std::max(best_height_, p.tip_height);
   p.syncing = !path_.empty();
+  if (p.syncing) {
+    p.following_finality = path_for_finality_;
+    p.target_height = path_height_ + path_.size() - 1;
+    p.blocks_remaining = path_.size();
+  }
   p.headers_in_tree = tree_.size();
   p.blocks_in_flight = in_flight_.size();
   p.buffered_blocks = buffered_.size();

@@ -167,8 +167,14 @@ class BlockSync {
   struct Progress {
     uint64_t tip_height = 0;
     uint64_t best_header_height = 0;
-    // Blocks of a chain with more work than the tip remain to be downloaded and stored.
+    // Blocks of the download target remain to be downloaded and stored.
     bool syncing = false;
+    // The target is a peer's chain with a finalized checkpoint ours lacks, not the best
+    // header by work (docs/sync.md "Finality"): tip and best header then say little, the
+    // target's height and the blocks left to it say what is happening.
+    bool following_finality = false;
+    uint64_t target_height = 0;     // when syncing
+    uint64_t blocks_remaining = 0;  // tree headers of the target's chain not yet stored
     // Blocks stored per second over the last kSyncRateWindowNs.
     double blocks_per_second = 0;
     // Remaining blocks / rate, when syncing at a non-zero rate.
@@ -241,9 +247,13 @@ class BlockSync {
   // may be the one the fork choice prefers, whatever its work.
   bool claims_finality_lead(const Peer& peer) const;
   // The header whose chain is downloaded: the best chain of the peer claiming the highest
-  // finalized checkpoint we lack, once its headers are in the tree; else the best header
-  // while it has more work than the tip; else none.
-  std::optional<BlockHash> download_target() const;
+  // finalized checkpoint we lack, once its headers are in the tree (finality: true); else
+  // the best header while it has more work than the tip; else none.
+  struct Target {
+    BlockHash hash;
+    bool finality = false;
+  };
+  std::optional<Target> download_target() const;
   bool wants_headers_from(const Peer& peer) const;
   void request_headers(const PeerId& peer_id, Peer& peer, const BlockHash& from, int64_t now);
   // Checks and adds the headers of a reply; the penalty when the peer misbehaved. The last
@@ -288,7 +298,8 @@ class BlockSync {
   // order: what is downloaded. path_height_ is the height of path_.front().
   std::deque<BlockHash> path_;
   uint64_t path_height_ = 0;
-  uint64_t path_version_ = 0;  // changes whenever path_ does but for its front
+  uint64_t path_version_ = 0;       // changes whenever path_ does but for its front
+  bool path_for_finality_ = false;  // path_ leads to a Target with finality set
   // Since when a peer with free slots has waited for the window to move past path_.front()
   // (stall_front_); unset when nobody waits.
   std::optional<int64_t> stall_since_;

@@ -347,6 +347,19 @@ void NetworkService::State::log_sync_progress(const net::BlockSync::Progress& pr
     }
     return;
   }
+  if (progress.following_finality) {
+    // Our tip and best header are on the branch being left: no percentage of them.
+    if (last_progress_log != 0 &&
+        now - last_progress_log < std::chrono::nanoseconds(kProgressLogInterval).count())
+      return;
+    last_progress_log = now;
+    log_info(
+        LogComponent::sync, "block download of a peer's chain with a finalized checkpoint ours lacks",
+        {kv("target", progress.target_height), kv("blocks_left", progress.blocks_remaining),
+         kv("tip", progress.tip_height), kv("rate", fmt::format("{:.1f}blk/s", progress.blocks_per_second)),
+         kv("peers", progress.peers), kv("in_flight", progress.blocks_in_flight)});
+    return;
+  }
   // best_header_height is at least tip_height.
   const uint64_t tenth =
       progress.best_header_height == 0 ? 0 : progress.tip_height * 10 / progress.best_header_height;

@@ -582,6 +582,10 @@ def scenario_finality(root, nodes):
           and b.hash_at(strong["finalized_height"]) == strong["finalized_hash"],
           f"finality: the weak side follows the chain with the higher justified checkpoint: strong "
           f"{after_a['height']} {after_a['best_hash'][:16]}, weak {after_b['height']} {after_b['best_hash'][:16]}")
+    # The abandoned branch had the most work: its tip must not stay the download's best header.
+    sync = b.rpc("net_get_info")["sync"]
+    check(sync["best_header_height"] == sync["height"] and not sync["syncing"],
+          f"finality: the weak side's download follows its new chain, not the heavier branch it left: {sync}")
     for n in (a, b):
         check(not n.rpc("net_get_bans"), f"finality: {n.name} banned no honest peer: {n.rpc('net_get_bans')}")
 

@@ -417,9 +417,18 @@ TEST_F(BlockSyncTest, ReorganisesToABetterChainAPeerAnnounces) {
   net.connect(sim_peer_id(10), serving(main_.prefix(30)));
   ASSERT_TRUE(net.run_until([&] { return net.tip_height() == 30; }));
 
+  std::vector<BlockSync::Progress> seen;
+  net.observer = [&](const BlockSync::Actions&) {
+    if (BlockSync::Progress p = net.sync.progress(net.now); p.syncing) seen.push_back(p);
+  };
   const PeerId forked = sim_peer_id(11);
   net.connect(forked, serving(fork_));
   ASSERT_TRUE(net.run_until([&] { return local_.manager_->tip().hash == fork_.hash_at(kForkHeight); }));
+  ASSERT_FALSE(seen.empty());
+  for (const BlockSync::Progress& p : seen) {
+    EXPECT_FALSE(p.following_finality) << "more work: the plain download";
+    EXPECT_EQ(p.target_height, kForkHeight);
+  }
   EXPECT_EQ(local_.manager_->at_height(kForkPoint)->hash, main_.hash_at(kForkPoint));
   EXPECT_EQ(local_.manager_->at_height(kForkPoint + 1)->hash, fork_.hash_at(kForkPoint + 1));
   // Only the fork's own blocks were fetched from it.
@@ -451,6 +460,10 @@ TEST_F(BlockSyncTest, FetchesALighterChainWithAFinalizedCheckpointWeLack) {
   PeerChainState claim = light.state();
   claim.finalized_hash = light.hash_at(light_height - 1);
   claim.finalized_height = light_height - 1;
+  std::vector<BlockSync::Progress> seen;
+  net.observer = [&](const BlockSync::Actions&) {
+    if (BlockSync::Progress p = net.sync.progress(net.now); p.syncing) seen.push_back(p);
+  };
   const PeerId finalized = sim_peer_id(11);
   net.connect(finalized, serving(light));
   net.sync.update_peer(finalized, claim, net.now);
@@ -458,6 +471,12 @@ TEST_F(BlockSyncTest, FetchesALighterChainWithAFinalizedCheckpointWeLack) {
   for (uint64_t h = kForkPoint + 1; h <= light_height; ++h) {
     EXPECT_NE(local_.manager_->find(light.hash_at(h)), nullptr) << "height " << h;
   }
+  // The progress says which chain is fetched: not the best header by work, our own tip.
+  ASSERT_FALSE(seen.empty());
+  EXPECT_TRUE(seen.front().following_finality);
+  EXPECT_EQ(seen.front().target_height, light_height);
+  EXPECT_EQ(seen.front().blocks_remaining, light_height - kForkPoint);
+  EXPECT_EQ(seen.front().best_header_height, 30u);
   // Without finality its votes justify nothing here: the most work still wins.
   EXPECT_EQ(local_.manager_->tip().hash, main_.hash_at(30));
   for (uint64_t h : net.requested_heights(finalized, light)) EXPECT_GT(h, kForkPoint);
