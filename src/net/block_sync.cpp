@@ -190,6 +190,10 @@ bool BlockSync::wants_headers_from(const Peer& peer) const {
   // request has room for a useful part of its reply.
   if (peer.headers_exhausted || has_headers_request(peer) || tree_.size() > options_.max_header_tree / 2)
     return false;
+  return wants_chain_of(peer);
+}
+
+bool BlockSync::wants_chain_of(const Peer& peer) const {
   return (peer.state.best_work > best_work_ || claims_finality_lead(peer)) &&
          !lookup(peer.state.best_hash).found();
 }
@@ -238,8 +242,7 @@ void BlockSync::on_headers(const PeerId& peer_id, std::vector<BlockHeader> heade
       peer.headers_exhausted = true;
     } else if (headers.size() == kSyncHeadersPerRequest) {
       request_headers(peer_id, peer, *last_known, now);
-    } else if ((peer.state.best_work > best_work_ || claims_finality_lead(peer)) &&
-               !lookup(peer.state.best_hash).found()) {
+    } else if (wants_chain_of(peer)) {
       // It claimed more than it sent.
       peer.headers_exhausted = true;
     }
@@ -388,7 +391,7 @@ void BlockSync::refresh_path() {
   // The best header is stored but is not the tip: the chain manager preferred a chain with
   // less work (a higher justified checkpoint). Measured against that work, the peers on the
   // chain we follow would not be asked for headers until they outgrew it.
-  if (best_hash_ != chain_.tip().hash && !tree_.contains(best_hash_)) recompute_best();
+  if (best_hash_ != tip.hash && !tree_.contains(best_hash_)) recompute_best();
   const std::optional<Target> target = download_target();
   if (!target) {
     if (!path_.empty()) ++path_version_;

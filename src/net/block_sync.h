@@ -19,8 +19,9 @@
 //   justified checkpoint before work, and only the chain manager, counting the branch's
 //   votes, can tell whether it wins. The hashes from the highest stored block of that
 //   chain up to `window` blocks beyond it are spread across the peers whose announced
-//   chain contains them, a few requests per peer at a time. Blocks that arrive out of order wait in a bounded
-//   buffer and are given to ChainManager::submit_block strictly parent-first.
+//   chain contains them, a few requests per peer at a time. Blocks that arrive out of
+//   order wait in a bounded buffer and are given to ChainManager::submit_block strictly
+//   parent-first.
 // - A peer that holds the next block needed longer than stall_timeout while other peers
 //   wait for the window to move is a staller: it is penalised, disconnected and its
 //   downloads reassigned; so is a peer whose request is not answered in request_timeout.
@@ -255,6 +256,9 @@ class BlockSync {
   };
   std::optional<Target> download_target() const;
   bool wants_headers_from(const Peer& peer) const;
+  // The peer claims a chain worth fetching (more work than our best header, or a finality
+  // lead) whose best block we do not know yet.
+  bool wants_chain_of(const Peer& peer) const;
   void request_headers(const PeerId& peer_id, Peer& peer, const BlockHash& from, int64_t now);
   // Checks and adds the headers of a reply; the penalty when the peer misbehaved. The last
   // header of the reply that is known afterwards in `last_known`.

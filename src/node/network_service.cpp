@@ -330,32 +330,32 @@ asio::awaitable<void> finish_stream(net::Stream& stream) {
   if (!closed) log_debug(LogComponent::net, "stream close failed", {kv("error", closed.error().message)});
 }
 
-asio::awaitable<void> NetworkService::State::handshake_outbound(net::PeerId peer) {
+asio::awaitable<Result<net::StatusMessage>> NetworkService::State::exchange_status(net::PeerId peer) {
   auto reply = co_await request_one(peer, status_id, net::encode(our_status()), net::kMaxStatusFrameBytes);
-  if (!reply) {
-    handshake_failed(peer, "status exchange failed: " + reply.error().message);
-    co_return;
-  }
+  if (!reply) co_return Error{reply.error().code, "status exchange failed: " + reply.error().message};
   auto status = net::decode_status(*reply);
   if (!status) {
     misbehaved(peer, net::Misbehavior::malformed_message, "status: " + status.error().message);
-    handshake_failed(peer, "malformed status");
+    co_return Error{status.error().code, "malformed status"};
+  }
+  co_return *status;
+}
+
+asio::awaitable<void> NetworkService::State::handshake_outbound(net::PeerId peer) {
+  auto status = co_await exchange_status(peer);
+  if (!status) {
+    handshake_failed(peer, status.error().message);
     co_return;
   }
   handshake_completed(peer, *status);
 }
 
 asio::awaitable<void> NetworkService::State::refresh_status(net::PeerId peer) {
-  auto reply = co_await request_one(peer, status_id, net::encode(our_status()), net::kMaxStatusFrameBytes);
-  if (!reply) {
+  auto status = co_await exchange_status(peer);
+  if (!status) {
     // The connection stays: its gossip still flows, and the next refresh tries again.
     log_debug(LogComponent::net, "status refresh failed",
-              {kv("peer", short_id(peer)), kv("error", reply.error().message)});
-    co_return;
-  }
-  auto status = net::decode_status(*reply);
-  if (!status) {
-    misbehaved(peer, net::Misbehavior::malformed_message, "status: " + status.error().message);
+              {kv("peer", short_id(peer)), kv("error", status.error().message)});
     co_return;
   }
   handshake_completed(peer, *status);
@@ -634,30 +634,25 @@ void NetworkService::State::peer_loop_step() {
   node.post([self] { self->sync_tick(); });
 }
 
-void NetworkService::State::refresh_statuses() {
+std::vector<net::PeerId> NetworkService::State::ready_peers() const {
   std::vector<net::PeerId> ready;
-  {
-    const MutexLock lock(mutex);
-    for (const auto& [peer, entry] : peers) {
-      if (entry.status) ready.push_back(peer);
-    }
+  const MutexLock lock(mutex);
+  for (const auto& [peer, entry] : peers) {
+    if (entry.status) ready.push_back(peer);
   }
+  return ready;
+}
+
+void NetworkService::State::refresh_statuses() {
   auto self = shared_from_this();
-  for (const net::PeerId& peer : ready) {
+  for (const net::PeerId& peer : ready_peers()) {
     asio::co_spawn(
         io, [self, peer]() -> asio::awaitable<void> { co_await self->refresh_status(peer); }, asio::detached);
   }
 }
 
 asio::awaitable<void> NetworkService::State::ping_peers() {
-  std::vector<net::PeerId> ready;
-  {
-    const MutexLock lock(mutex);
-    for (const auto& [peer, entry] : peers) {
-      if (entry.status) ready.push_back(peer);
-    }
-  }
-  for (const net::PeerId& peer : ready) {
+  for (const net::PeerId& peer : ready_peers()) {
     auto rtt = co_await host->ping(peer);
     if (!rtt) continue;
     const MutexLock lock(mutex);

@@ -119,11 +119,15 @@ struct NetworkService::State : std::enable_shared_from_this<State> {
   std::optional<std::string> admit_peer(const net::PeerId& peer, const asio::ip::address& ip) EXCLUDES(mutex);
   std::optional<net::PeerId> select_inbound_to_evict(std::vector<net::ConnectionInfo> inbound)
       EXCLUDES(mutex);
+  // The dialler's side of a status exchange: ours out, the peer's back and decoded (a
+  // malformed one is penalised). Errors say what failed.
+  asio::awaitable<Result<net::StatusMessage>> exchange_status(net::PeerId peer);
   asio::awaitable<void> handshake_outbound(net::PeerId peer);
   // Exchanges statuses again with a ready peer, so that each side learns the other's
   // progress (its finalized checkpoint above all: docs/sync.md "Finality").
   asio::awaitable<void> refresh_status(net::PeerId peer);
-  void refresh_statuses() EXCLUDES(mutex);  // refresh_status() with every ready peer
+  void refresh_statuses() EXCLUDES(mutex);                       // refresh_status() with every ready peer
+  std::vector<net::PeerId> ready_peers() const EXCLUDES(mutex);  // handshake completed
   asio::awaitable<void> serve_status(net::Stream stream);
   // Records a peer's status, the first or a later one; false (and the peer disconnected)
   // when it is incompatible or contradicts the first.
